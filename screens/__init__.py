@@ -1,0 +1,1 @@
+"""Textual UI for k8s-wizard. Only this package (and prompts) may import textual/questionary."""
