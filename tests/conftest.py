@@ -13,6 +13,36 @@ from tests.helpers.seed import SHARED, make_seed_repo
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    """Every file k8s-wizard writes during the session (in-process or in a subprocess) is recorded
+    (wizard.fsutil.atomic_write) and scanned for plaintext secrets when the session ends."""
+    if hasattr(config, "workerinput"):  # xdist worker: inherits the controller's folder
+        return
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="k8s-wizard-writes-")
+    os.environ["K8S_WIZARD_WRITE_LOG"] = folder
+    config._k8s_wizard_write_log = folder
+
+
+def pytest_sessionfinish(session, exitstatus):
+    folder = getattr(session.config, "_k8s_wizard_write_log", None)
+    if not folder:
+        return
+    from tests.helpers.secret_scan import scan_file
+
+    paths = sorted({line for f in Path(folder).glob("writes-*.txt") for line in f.read_text().splitlines() if line})
+    bad = [(p, probs) for p in paths if (probs := scan_file(Path(p)))]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    msg = f"secret scan: {len(paths)} files written by k8s-wizard during the suite, {len(bad)} with plaintext secrets"
+    if reporter:
+        reporter.write_line(msg)
+        for p, probs in bad:
+            reporter.write_line(f"  {p}: {', '.join(probs)}", red=True)
+    if bad:
+        session.exitstatus = 1
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory, monkeypatch):
     """No test reads or writes the real HOME / XDG dirs / sops keys."""

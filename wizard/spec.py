@@ -122,6 +122,8 @@ class Versions(_Model):
 class Git(_Model):
     url: str
     source_name: str = DEFAULT_SOURCE_NAME
+    #: known_hosts lines for an ssh:// host other than github.com (GitHub's keys are built in).
+    known_hosts: str | None = None
 
 
 class Secrets(_Model):

@@ -2,84 +2,34 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from wizard.sample import answers_path, copy_taskfiles  # noqa: F401  (answers_path re-exported for tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "fixtures" / "k8s-ops"
 
-ROOT_TASKFILE = """\
----
-version: "3"
 
-vars:
-  CLUSTER: '{{.CLUSTER | default "infra"}}'
-  ROOT_DIR:
-    sh: git rev-parse --show-toplevel
-  CLUSTER_DIR: "{{.ROOT_DIR}}/clusters/{{.CLUSTER}}"
-  TALOS_DIR: "{{.CLUSTER_DIR}}/talos"
-  FLUX_DIR: "{{.CLUSTER_DIR}}/flux"
-  KUBECONFIG: "{{.ROOT_DIR}}/.kubeconfig-{{.CLUSTER}}"
-
-env:
-  KUBECONFIG: "{{.KUBECONFIG}}"
-
-includes:
-  bootstrap: .taskfiles/bootstrap
-  talos: .taskfiles/talos
-  kubernetes: .taskfiles/kubernetes
-  flux: .taskfiles/flux
-  volsync: .taskfiles/volsync
-  dr: .taskfiles/dr
-  op: .taskfiles/op
-
-tasks:
-  default:
-    cmd: task --list
-    silent: true
-"""
-
-BOOTSTRAP_TASKFILE = """\
----
-version: "3"
-
-tasks:
-  talos:
-    desc: Bootstrap Talos on {{.CLUSTER}}
-    cmds:
-      - echo "TODO - bootstrap talos for {{.CLUSTER}}"
-
-  apps:
-    desc: Bootstrap apps (helmfile) on {{.CLUSTER}}
-    cmds:
-      - echo "TODO - bootstrap apps for {{.CLUSTER}}"
-"""
-
-PLACEHOLDER_TASKFILE = """\
----
-version: "3"
-
-tasks:
-  placeholder:
-    desc: Placeholder for {{.CLUSTER}}
-    cmds:
-      - echo "TODO - {{.CLUSTER}}"
-"""
+def _make_writable(tree: Path) -> None:
+    # ../shared is laid out read-only; copies keep its modes, so give the owner write access back.
+    for dirpath, dirnames, filenames in os.walk(tree):
+        os.chmod(dirpath, 0o755)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o644)
 
 
 def make_seed_repo(dest: Path, *, git: bool = True) -> Path:
     """Copy the seed to ``dest`` with the Taskfiles its README describes, and ``git init`` it."""
     shutil.copytree(SEED, dest, dirs_exist_ok=True)
-    (dest / "Taskfile.yaml").write_text(ROOT_TASKFILE)
-    for name in ("bootstrap", "talos", "kubernetes", "flux", "volsync", "dr", "op"):
-        d = dest / ".taskfiles" / name
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "Taskfile.yaml").write_text(BOOTSTRAP_TASKFILE if name == "bootstrap" else PLACEHOLDER_TASKFILE)
+    _make_writable(dest)
+    copy_taskfiles(dest)
     if git:
-        run = lambda *a: subprocess.run(a, cwd=dest, check=True, capture_output=True)  # noqa: E731
-        run("git", "init", "-q", "-b", "main")
-        run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A")
-        run("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-q", "-m", "seed")
+        env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+        for argv in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "seed"]):
+            subprocess.run(argv, cwd=dest, check=True, capture_output=True, env=env)
     return dest
