@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 
-def _audit(path: Path) -> None:
+def record_write(path: Path) -> None:
     """Record every file k8s-wizard writes when K8S_WIZARD_WRITE_LOG names a folder (the test
     suite scans them all for plaintext secrets at the end of the session)."""
     folder = os.environ.get("K8S_WIZARD_WRITE_LOG")
@@ -19,7 +19,7 @@ def _audit(path: Path) -> None:
 def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` atomically; ``mode`` (e.g. 0o600) is set before the rename."""
     path = Path(path)
-    _audit(path)
+    record_write(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -43,3 +43,6 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None) -> N
         except FileNotFoundError:
             pass
         raise
+
+
+_audit = record_write  # old name, kept for callers written against it

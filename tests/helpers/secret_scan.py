@@ -40,8 +40,9 @@ def scan_file(path: Path) -> list[str]:
     data = path.read_bytes()
     problems = []
     private = (st.st_mode & 0o077) == 0
-    if path.name.endswith((".sops.yaml", ".sops.yml")) and b"\nsops:" not in data and not data.startswith(b"sops:"):
+    sops_file = path.name.endswith((".sops.yaml", ".sops.yml")) and path.name not in (".sops.yaml", ".sops.yml")
+    if sops_file and b"\nsops:" not in data and not data.startswith(b"sops:"):
         problems.append("named *.sops.yaml but has no sops block")
-    if not private or path.name.endswith((".sops.yaml", ".sops.yml")):
+    if not private or sops_file:
         problems += [f"plaintext {what}" for what in secret_findings(data)]
     return problems
