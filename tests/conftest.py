@@ -33,6 +33,9 @@ def pytest_sessionfinish(session, exitstatus):
 
     paths = sorted({line for f in Path(folder).glob("writes-*.txt") for line in f.read_text().splitlines() if line})
     bad = [(p, probs) for p in paths if (probs := scan_file(Path(p)))]
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     msg = f"secret scan: {len(paths)} files written by k8s-wizard during the suite, {len(bad)} with plaintext secrets"
     if reporter:

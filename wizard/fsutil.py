@@ -43,6 +43,3 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int | None = None) -> N
         except FileNotFoundError:
             pass
         raise
-
-
-_audit = record_write  # old name, kept for callers written against it

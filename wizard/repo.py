@@ -7,7 +7,6 @@ Read-only and tolerant: a file that cannot be read becomes a ``problems`` line, 
 from __future__ import annotations
 
 import ipaddress
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,33 +299,13 @@ def _sops_recipients(path: Path, root: Path, problems: list[str]) -> tuple[str, 
 
 
 def _local_recipients(problems: list[str]) -> tuple[str, ...]:
-    try:
-        from wizard.sops.keys import find_identities, recipient_of
-    except ImportError:  # the SOPS engine is another area; fall back to reading the key file with pyrage
-        return _local_recipients_pyrage(problems)
+    from wizard.sops.keys import find_identities, recipient_of
+
     try:
         return tuple(dict.fromkeys(recipient_of(i) for i in find_identities()))
     except ValueError as exc:  # KeysError: a broken key file
         problems.append(f"age identities: {exc}")
         return ()
-
-
-def _local_recipients_pyrage(problems: list[str]) -> tuple[str, ...]:
-    import pyrage
-
-    path = os.environ.get("SOPS_AGE_KEY_FILE") or str(
-        Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "sops" / "age" / "keys.txt")
-    lines = (os.environ.get("SOPS_AGE_KEY") or "").splitlines()
-    if Path(path).is_file():
-        lines += Path(path).read_text(encoding="utf-8").splitlines()
-    out: list[str] = []
-    for line in (x.strip() for x in lines):
-        if line.startswith("AGE-SECRET-KEY-1"):
-            try:
-                out.append(str(pyrage.x25519.Identity.from_str(line).to_public()))
-            except Exception:
-                problems.append(f"{path}: a line is not a valid age identity")
-    return tuple(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------- the scan

@@ -1,0 +1,3 @@
+"""Tests of the simulated cluster tools (wizard.sim)."""
+
+from __future__ import annotations

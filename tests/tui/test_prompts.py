@@ -1,0 +1,113 @@
+"""The --plain prompts: same defaults and validators as the TUI, answers injected through the Ask seam."""
+
+from __future__ import annotations
+
+import pytest
+
+from screens.prompts import QuestionaryAsk, run_plain
+from tests.tui.conftest import tree, wizard_args
+
+
+class FakeAsk:
+    """Answers by prompt prefix; each typed answer goes through the prompt's validator like questionary
+    does (a rejected answer is recorded and the next one is tried). Unlisted prompts take the default."""
+
+    def __init__(self, answers: dict[str, list], interrupt_at: str | None = None) -> None:
+        self.answers = {k: list(v) for k, v in answers.items()}
+        self.rejected: list[tuple[str, str, str]] = []
+        self.asked: list[str] = []
+        self.interrupt_at = interrupt_at
+
+    def _next(self, message: str):
+        self.asked.append(message)
+        if self.interrupt_at and message.startswith(self.interrupt_at):
+            raise KeyboardInterrupt
+        for prefix, queue in self.answers.items():
+            if message.startswith(prefix) and queue:
+                return queue.pop(0)
+        return None
+
+    def text(self, message, default, validate):
+        while True:
+            value = self._next(message)
+            value = default if value is None else value
+            verdict = validate(value)
+            if verdict is True:
+                return value
+            self.rejected.append((message, value, verdict))
+            assert self.answers, f"{message}: {value!r} rejected ({verdict}) and no answer left"
+
+    def select(self, message, choices, default):
+        value = self._next(message)
+        value = default if value is None else value
+        assert value in choices, (message, value, choices)
+        return value
+
+    def confirm(self, message, default):
+        value = self._next(message)
+        return default if value is None else value
+
+
+APPS = {
+    "Start the new cluster": ["like infra"],
+    "Cluster name": ["Apps", "apps"],            # upper case is rejected by check_cluster_name first
+    "Observability target": ["vmsingle", "http://vmsingle.observability.svc.infra.local:8429"],
+    "Node CIDR": ["10.25.13.5/24", "10.25.13.0/24"],
+    "BGP local ASN": ["64513"],
+    "BGP peer address": ["10.25.13.1"],
+    "BGP peer ASN": ["64501"],
+}
+
+
+def test_prompts_reject_invalid_answers_with_the_core_messages(answers_repo):
+    from wizard.validation import check_cidr, check_cluster_name
+
+    ask = FakeAsk(APPS, interrupt_at="1Password vault")
+    before = tree(answers_repo)
+    rc = run_plain(wizard_args(answers_repo, plain=True), ask=ask)
+    rejected = {m.split(" (")[0]: (v, why) for m, v, why in ask.rejected}
+    assert rejected["Cluster name"] == ("Apps", check_cluster_name("Apps"))
+    assert rejected["Node CIDR"] == ("10.25.13.5/24", check_cidr("10.25.13.5/24"))
+    assert "Observability target" in rejected
+    assert rc == 130
+    assert tree(answers_repo) == before
+
+
+def test_prompts_like_infra_defaults(answers_repo):
+    ask = FakeAsk(APPS, interrupt_at="Fill 3 control planes")
+    assert run_plain(wizard_args(answers_repo, plain=True), ask=ask) == 130
+    assert any(m.startswith("Cluster id") for m in ask.asked)
+
+
+def test_ctrl_c_once_says_no_changes(answers_repo, capsys):
+    ask = FakeAsk({}, interrupt_at="Start the new cluster")
+    before = tree(answers_repo)
+    assert run_plain(wizard_args(answers_repo, plain=True), ask=ask) == 130
+    assert "no changes were made" in capsys.readouterr().err
+    assert tree(answers_repo) == before
+
+
+def test_bad_repo_is_one_clear_error(tmp_path, capsys):
+    assert run_plain(wizard_args(tmp_path / "missing", plain=True), ask=FakeAsk({})) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_questionary_ask_uses_the_same_validator(monkeypatch):
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    import questionary
+
+    from screens.fields import IDENTITY
+    from screens.prompts import _validator
+
+    with create_pipe_input() as inp:
+        inp.send_text("Bad Name\r")
+        inp.send_text("\x7f" * 8 + "apps\r")
+        real = questionary.text
+
+        def text(message, **kw):
+            return real(message, input=inp, output=DummyOutput(), **kw)
+
+        monkeypatch.setattr(questionary, "text", text)
+        assert QuestionaryAsk().text("Cluster name", "", _validator(IDENTITY[0])) == "apps"

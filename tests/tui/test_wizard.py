@@ -1,0 +1,234 @@
+"""Pilot tests of the wizard: validation blocks Next, Back/Next keeps values, like-prefill, no key
+material on screen, cancel writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from screens.app import WizardApp
+from screens.draft import Draft
+from screens.fields import run_check
+from screens.flow import open_session
+from screens.launch import build_app
+from tests.helpers.seed import answers_path
+from tests.tui.conftest import tree, wizard_args
+from tests.tui.driver import choose, next_step, screen_text, tab_to, type_into
+from wizard.answers_io import load_answers
+
+SIZE = (100, 32)
+
+
+def apps_app(repo, start: str, **changes) -> WizardApp:
+    """The wizard on ``repo`` at step ``start`` with the apps answers (optionally changed)."""
+    session, _ = open_session(wizard_args(repo))
+    answers, _ = load_answers(answers_path("apps"))
+    draft = Draft.from_answers(answers, like="infra")
+    if changes:
+        draft = draft.with_values(**changes)
+    return WizardApp(session, draft, start=start)
+
+
+# field id, step, bad text, the core check that must produce the message shown
+INVALID = [
+    ("f-cluster-name", "identity", "Apps_1", ("check_cluster_name", "Apps_1")),
+    ("f-cluster-id", "identity", "300", ("check_cluster_id", 300)),
+    ("f-cluster-domain", "identity", "monosense.dev.", ("check_domain", "monosense.dev.")),
+    ("f-cluster-branch", "identity", "rel..ease", ("check_branch", "rel..ease")),
+    ("f-git-url", "identity", "git@github.com:o/r.git", ("check_git_url", "git@github.com:o/r.git")),
+    ("f-network-nodeCidr", "network", "10.25.13.5/24", ("check_cidr", "10.25.13.5/24")),
+    ("f-network-gateway", "network", "10.25.13.1/24", ("check_ipv4", "10.25.13.1/24", "gateway")),
+    ("f-network-vip", "network", "10.25.13.300", ("check_ipv4", "10.25.13.300", "VIP")),
+    ("f-network-podCidr", "network", "10.44.0.0", ("check_cidr", "10.44.0.0")),
+    ("f-network-bgp-localAsn", "network", "0", ("check_asn", 0)),
+    ("f-network-mtu", "bonding", "100", ("check_mtu", 100)),
+    ("f-network-vlan", "bonding", "5000", ("check_vlan", 5000)),
+    ("f-network-bond-interfaces", "bonding", "enp1s0f0, bad name!", ("check_interface_name", "bad name!")),
+    ("f-versions-talos", "versions", "1.12.0", ("check_version", "1.12.0", "talos")),
+    ("f-secrets-onepasswordVault", "secrets", "a/b", ("check_op_vault", "a/b")),
+]
+
+
+@pytest.mark.parametrize("step", sorted({c[1] for c in INVALID}))
+async def test_invalid_input_shows_message_and_blocks_next(answers_repo, step):
+    app = apps_app(answers_repo, step)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        for n, (widget_id, _, bad, check) in enumerate(c for c in INVALID if c[1] == step):
+            expected = run_check(check[0], *check[1:])
+            assert expected  # the core really rejects it
+            good = screen.query_one(f"#{widget_id}").value
+            await type_into(pilot, widget_id, bad, keys=n == 0)  # typed once per screen, then pasted
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            assert app.screen is screen, f"Next must refuse {bad!r} in {widget_id}"
+            assert app.focused is not None and app.focused.id == widget_id
+            row = screen.query_one(f"#row-{widget_id}")
+            assert str(row.query_one(".msg").render()) == expected
+            assert row.has_error
+            await type_into(pilot, widget_id, good, keys=False)
+            assert not row.has_error  # the inline check clears the message as soon as it is fixed
+
+
+async def test_untouched_empty_required_field_blocks_next(answers_repo):
+    app = apps_app(answers_repo, "identity", **{"git.url": ""})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.focused.id == "f-git-url"
+        assert "Git URL is required" in screen_text(app)
+
+
+async def test_cross_field_rule_blocks_next_under_its_field(answers_repo):
+    # the VIP outside the node CIDR is a validate_answers rule, not a single-field check
+    app = apps_app(answers_repo, "network", **{"network.vip": "10.25.99.10"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.focused.id == "f-network-vip"
+        assert "10.25.99.10" in str(screen.query_one("#row-f-network-vip .msg").render())
+
+
+async def test_id_of_existing_cluster_is_refused(answers_repo):
+    app = apps_app(answers_repo, "identity", **{"cluster.id": "1"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "IdentityStep"
+        assert "already used by cluster infra" in str(app.screen.query_one("#row-f-cluster-id .msg").render())
+
+
+async def test_back_and_next_keep_every_value(answers_repo):
+    app = apps_app(answers_repo, "identity")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "f-cluster-domain", "example.org")
+        await next_step(pilot, "NetworkStep")
+        await type_into(pilot, "f-network-nameservers", "10.25.13.2, 10.25.13.3")
+        await type_into(pilot, "f-network-vip", "not-an-ip")  # invalid text survives Back too
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "IdentityStep"
+        assert app.screen.query_one("#f-cluster-domain").value == "example.org"
+        await next_step(pilot, "NetworkStep")
+        assert app.screen.query_one("#f-network-nameservers").value == "10.25.13.2, 10.25.13.3"
+        assert app.screen.query_one("#f-network-vip").value == "not-an-ip"
+    assert app.draft.get("network.vip") == "not-an-ip"
+
+
+async def test_like_infra_prefills_and_suggests_free_id_and_cidrs(answers_repo):
+    app = build_app(wizard_args(answers_repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "infra" in text and "10.42.0.0/16" in text  # existing cluster listed with its CIDRs
+        await tab_to(pilot, "start")
+        await pilot.press("down", "space")  # "Like infra"
+        await next_step(pilot, "IdentityStep")
+        assert app.screen.query_one("#f-cluster-id").value == "2"
+        assert app.screen.query_one("#f-git-url").value == "ssh://git@github.com/monosense-io/k8s-ops.git"
+        assert app.draft.get("cluster.observability.role") == "spoke"  # infra is the hub already
+        assert app.draft.get("cluster.branch") == "release"
+        assert app.draft.get("network.podCidr") == "10.44.0.0/16"
+        assert app.draft.get("network.serviceCidr") == "10.45.0.0/16"
+        assert app.draft.get("network.mtu") == "9000"
+        assert app.draft.bond and app.draft.get("network.bond.interfaces") == "enp1s0f0, enp1s0f1"
+
+
+async def test_fill_nodes_uses_the_seed_pattern(answers_repo):
+    app = apps_app(answers_repo, "nodes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.nodes = []
+        app.screen.refresh_table()
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        rows = [(n["hostname"], n["address"], n["role"]) for n in app.screen.nodes]
+        assert rows[0] == ("apps-cp-1", "10.25.13.11", "controlplane")
+        assert rows[-1] == ("apps-wk-3", "10.25.13.16", "worker")
+        assert "3 control plane(s), 3 worker(s); 0 error(s)" in screen_text(app)
+
+
+async def test_even_control_planes_block_next(answers_repo):
+    app = apps_app(answers_repo, "nodes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.nodes[3]["role"] = "controlplane"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NodesStep"
+        assert "odd count" in screen_text(app)
+
+
+async def test_secrets_screen_never_shows_private_keys(answers_repo, tmp_path):
+    app = apps_app(answers_repo, "secrets")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await tab_to(pilot, "age-source")
+        await pilot.press("down", "down", "space")  # generate a new age key
+        await pilot.pause()
+        await tab_to(pilot, "age-generate")
+        await pilot.press("enter")
+        await pilot.pause()
+        key_file = app.screen.draft.generated_key_file
+        assert key_file
+        text = screen_text(app)
+        await tab_to(pilot, "deploy-show")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        await pilot.pause(1)
+        text += screen_text(app)
+    from pathlib import Path
+
+    content = Path(key_file).read_text()
+    assert "AGE-SECRET-KEY-1" in content and oct(Path(key_file).stat().st_mode & 0o777) == "0o600"
+    assert "AGE-SECRET-KEY" not in text and "PRIVATE KEY" not in text and "-----BEGIN" not in text
+    assert key_file in text.replace("\n", "") or Path(key_file).name in text
+    recipient = [line for line in content.splitlines() if line.startswith("# public key: ")][0][14:]
+    assert recipient in text
+    assert not Path(key_file).is_relative_to(answers_repo)
+
+
+async def test_cancel_leaves_the_repo_untouched(answers_repo):
+    before = tree(answers_repo)
+    app = build_app(wizard_args(answers_repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await next_step(pilot, "IdentityStep")
+        await type_into(pilot, "f-cluster-name", "apps")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 130
+    assert tree(answers_repo) == before
+
+
+async def test_help_and_palette_jump(answers_repo):
+    app = apps_app(answers_repo, "identity")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Observability" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.jump("versions")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "VersionsStep"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Go to step 5: Bonding / MTU" in titles
+
+
+async def test_works_at_80x24(answers_repo):
+    app = apps_app(answers_repo, "network")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "step 3/9: Network · cluster apps" in text
+        assert "Next" in text.splitlines()[-3] + text.splitlines()[-2]
