@@ -69,13 +69,15 @@ def run(args) -> int:
         if rc != 0:
             _say(f"new-cluster {name} failed with exit code {rc}")
             return rc
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "feat(talos): add infra and apps clusters")
+        # one reviewable commit per cluster, as the operator would push it before Flux syncs
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", f"feat(talos): add cluster {name}")
 
     _say(f"bootstrap {args.cluster} on the simulated tools (speed x{args.sim_speed:g})")
     argv = ["bootstrap", args.cluster, "--repo", str(repo), "--simulate", "--sim-speed", str(args.sim_speed), "--yes"]
     if not interactive:
         argv.append("--plain")
     rc = main(argv)
-    _say(f"done (exit {rc}). Repo: {repo}. Try: k8s-wizard verify {args.cluster} --repo {repo} --simulate")
+    _say(f"done (exit {rc}). Repo: {repo}. Next: k8s-wizard verify {args.cluster} --repo {repo} "
+         f"--simulate --sim-speed {args.sim_speed:g}")
     return rc

@@ -100,6 +100,7 @@ and MACs, every address inside the node CIDR and different from the gateway and 
     # ---- actions ---------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        event.prevent_default()  # Textual also calls the base class handler (Next) otherwise
         if event.input.id and event.input.id.startswith("node-"):
             self.action_save_node()
         else:
@@ -125,7 +126,7 @@ and MACs, every address inside the node CIDR and different from the gateway and 
             self.nodes[same] = values
         self.refresh_table()
         self.query_one("#nodes", DataTable).move_cursor(row=same)
-        self.query_one("#node-hostname", Input).focus()
+        self.query_one("#node-f-hostname", Input).focus()
 
     @on(Button.Pressed, "#node-remove")
     def action_remove(self) -> None:

@@ -73,6 +73,8 @@ row to see its diff below (encrypted files only as ciphertext: `ENC[...]`).
             step = _TITLES.get(step_of(f.field), "Review")
             box.add_option(Option(Text(f"{tag} ({step}) {f.field}: {f.message}"), id=str(i)))
         box.display = bool(self.findings)
+        if self.findings:
+            box.highlighted = 0
         errs = blocking(self.findings)
         summary = self.query_one("#review-summary", Static)
         if errs:

@@ -121,3 +121,19 @@ def test_kubectl_kustomize_runs_the_real_kubectl(sim, tmp_path):
     (d / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata: {a: b}\n")
     out = sim.ok("kubectl", "kustomize", str(d)).stdout
     assert "kind: ConfigMap" in out and "name: c" in out
+
+
+def test_init_state_rejects_bad_nodes_and_keeps_state_with_exist_ok(tmp_path):
+    from wizard.sim import init_state
+
+    with pytest.raises(ValueError, match="role"):
+        init_state(tmp_path / "s.json", cluster="c", vip="10.0.0.10",
+                   nodes=[{"hostname": "a", "address": "10.0.0.11", "role": "master"}])
+    with pytest.raises(ValueError, match="controlplane node is required"):
+        init_state(tmp_path / "s.json", cluster="c", vip="10.0.0.10",
+                   nodes=[{"hostname": "a", "address": "10.0.0.11", "role": "worker"}])
+    first = init_state(tmp_path / "s.json", cluster="c", vip="10.0.0.10",
+                       nodes=[{"hostname": "a", "address": "10.0.0.11", "role": "controlplane"}])
+    again = init_state(tmp_path / "s.json", cluster="other", vip="10.0.0.10", exist_ok=True,
+                       nodes=[{"hostname": "a", "address": "10.0.0.11", "role": "controlplane"}])
+    assert again["cluster"] == "c" and again["created_at"] == first["created_at"]

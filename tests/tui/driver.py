@@ -38,8 +38,10 @@ async def type_into(pilot, widget_id: str, text: str, *, keys: bool = True) -> N
     await pilot.press("home", "ctrl+k")
     if keys:
         await pilot.press(*text)
-    else:
-        field.insert_text_at_cursor(text)
+    else:  # a bracketed paste from the terminal, the way an operator pastes a URL
+        from textual import events
+
+        field.post_message(events.Paste(text))
         await pilot.pause()
 
 
@@ -59,12 +61,15 @@ async def choose(pilot, widget_id: str, value: str) -> None:
 
 
 async def next_step(pilot, expect: str | None = None) -> None:
+    """Ctrl-N, then wait for the ``expect`` screen (screen switches are deferred by Textual)."""
+    before = pilot.app.screen
     await pilot.press("ctrl+n")
+    if expect is None:
+        await pilot.pause()
+        return
+    await wait_until(pilot, lambda: pilot.app.screen is not before and type(pilot.app.screen).__name__ == expect
+                     and pilot.app.screen.is_mounted, timeout=10, what=expect)
     await pilot.pause()
-    await pilot.pause(0.1)
-    if expect is not None:
-        got = type(pilot.app.screen).__name__
-        assert got == expect, f"expected {expect}, on {got}: {screen_text(pilot.app)}"
 
 
 async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
@@ -75,12 +80,15 @@ async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "condi
     while not predicate():
         if time.monotonic() > end:
             raise AssertionError(f"timed out waiting for {what}: {screen_text(pilot.app)}")
-        await pilot.pause(0.05)
+        await pilot.pause(0.02)
 
 
 def review_ready(app) -> bool:
     screen = app.screen
     if type(screen).__name__ != "ReviewStep":
         return False
-    summary = str(screen.query_one("#review-summary").render())
+    found = screen.query("#review-summary")
+    if not found:
+        return False
+    summary = str(found.first().render())
     return screen.prepared is not None or "Cannot write" in summary or "block writing" in summary

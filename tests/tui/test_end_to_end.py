@@ -51,6 +51,7 @@ def twin(infra_repo, tmp_path) -> Path:
 
 
 async def test_keystrokes_write_what_headless_writes(infra_repo, twin, age_key, monkeypatch):
+
     monkeypatch.setitem(driver.KEYS, "tab", True)  # every field is reached with Tab, as an operator does
     app = build_app(wizard_args(infra_repo))
     async with app.run_test(size=(100, 32)) as pilot:
@@ -60,7 +61,8 @@ async def test_keystrokes_write_what_headless_writes(infra_repo, twin, age_key, 
         await next_step(pilot, "IdentityStep")
         await type_into(pilot, "f-cluster-name", "apps")
         await choose(pilot, "f-cluster-observability-role", "spoke")
-        await type_into(pilot, "f-cluster-observability-target", "http://vmsingle.observability.svc.infra.local:8429")
+        await type_into(pilot, "f-cluster-observability-target", "http://vmsingle.observability.svc.infra.local:8429",
+                        keys=False)  # pasted
         await pilot.press("enter")                             # Enter = Next
         await pilot.pause(0.1)
         assert type(app.screen).__name__ == "NetworkStep", screen_text(app)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from screens.prompts import QuestionaryAsk, run_plain
 from tests.tui.conftest import tree, wizard_args
 

@@ -6,7 +6,6 @@ no private key exists (so nothing random is generated on screen), cursors do not
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest

@@ -12,7 +12,7 @@ from screens.flow import open_session
 from screens.launch import build_app
 from tests.helpers.seed import answers_path
 from tests.tui.conftest import tree, wizard_args
-from tests.tui.driver import choose, next_step, screen_text, tab_to, type_into
+from tests.tui.driver import choose, next_step, review_ready, screen_text, tab_to, type_into, wait_until
 from wizard.answers_io import load_answers
 
 SIZE = (100, 32)
@@ -111,8 +111,8 @@ async def test_back_and_next_keep_every_value(answers_repo):
         await pilot.pause()
         await type_into(pilot, "f-cluster-domain", "example.org")
         await next_step(pilot, "NetworkStep")
-        await type_into(pilot, "f-network-nameservers", "10.25.13.2, 10.25.13.3")
-        await type_into(pilot, "f-network-vip", "not-an-ip")  # invalid text survives Back too
+        await type_into(pilot, "f-network-nameservers", "10.25.13.2, 10.25.13.3", keys=False)
+        await type_into(pilot, "f-network-vip", "not-an-ip", keys=False)  # invalid text survives Back too
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert type(app.screen).__name__ == "IdentityStep"
@@ -185,7 +185,10 @@ async def test_secrets_screen_never_shows_private_keys(answers_repo, tmp_path):
         await pilot.pause(0.5)
         await pilot.pause(1)
         text += screen_text(app)
+        shown = str(app.screen.query_one("#deploy-info").render())
     from pathlib import Path
+
+    assert "ssh-ed25519 " in shown and "gh repo deploy-key add" in shown, shown
 
     content = Path(key_file).read_text()
     assert "AGE-SECRET-KEY-1" in content and oct(Path(key_file).stat().st_mode & 0o777) == "0o600"
@@ -232,3 +235,74 @@ async def test_works_at_80x24(answers_repo):
         text = screen_text(app)
         assert "step 3/9: Network · cluster apps" in text
         assert "Next" in text.splitlines()[-3] + text.splitlines()[-2]
+
+
+async def test_answers_file_prefills_every_field_and_ctrl_s_saves(answers_repo):
+    """--answers F without --yes: every screen is filled, Enter/Ctrl-N walks to Review without typing."""
+    from wizard.answers_io import load_answers as load
+
+    import shutil
+
+    copy = answers_repo.parent / "apps.answers.yaml"
+    shutil.copyfile(answers_path("apps"), copy)
+    app = build_app(wizard_args(answers_repo, answers=copy))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for expect in ("IdentityStep", "NetworkStep", "NodesStep", "BondingStep", "VersionsStep", "SecretsStep"):
+            await next_step(pilot, expect)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.session.answers_saved == copy  # --answers names the file Ctrl-S writes back
+    assert load(copy)[0] == load(answers_path("apps"))[0]
+
+
+async def test_ctrl_s_writes_only_the_answers_file(answers_repo):
+    app = apps_app(answers_repo, "versions")
+    before = tree(answers_repo)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    after = tree(answers_repo)
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    assert changed == ["clusters/apps/cluster-answers.yaml"]
+    expected, _ = load_answers(answers_path("apps"))
+    got, _ = load_answers(answers_repo / changed[0])
+    assert got == expected
+
+
+async def test_review_lists_errors_and_jumps_to_their_step(answers_repo):
+    before = tree(answers_repo)
+    app = apps_app(answers_repo, "review", **{"network.vip": "10.25.99.10"})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: review_ready(app), what="the review")
+        assert "block writing" in screen_text(app)
+        assert app.screen.query_one("#next").disabled  # no Write with errors
+        await pilot.press("ctrl+n")  # refused: focus moves to the findings
+        assert app.focused.id == "findings"
+        await pilot.press("enter")  # the highlighted (first) finding: the VIP, owned by Network
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "NetworkStep"
+        assert app.screen.query_one("#f-network-vip").value == "10.25.99.10"
+    assert tree(answers_repo) == before
+
+
+async def test_node_form_adds_and_edits_nodes(answers_repo):
+    app = apps_app(answers_repo, "nodes")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "node-f-hostname", "apps-wk-4", keys=False)
+        await type_into(pilot, "node-f-address", "10.25.13.17", keys=False)
+        await choose(pilot, "node-f-role", "worker")
+        await type_into(pilot, "node-f-installDisk", "/dev/sda")
+        await pilot.press("enter")  # Enter in the node form saves the node
+        await pilot.pause()
+        assert "3 control plane(s), 4 worker(s); 0 error(s)" in screen_text(app)
+        assert type(app.screen).__name__ == "NodesStep"  # Enter saved the node, it did not go Next
+        await type_into(pilot, "node-f-installDisk", "sda")  # a device name, not a path: refused
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.nodes[-1]["installDisk"] == "/dev/sda"
+        assert "did you mean /dev/sda?" in screen_text(app)
+        await next_step(pilot, "BondingStep")
+    assert [n["hostname"] for n in app.draft.nodes][-1] == "apps-wk-4"

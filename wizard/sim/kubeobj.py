@@ -298,3 +298,33 @@ def sync_from_repo(v: View, st: dict) -> None:
                     "labels": md.get("labels") or {}, "spec": d.get("spec") or {},
                     "data": {str(k): str(val) for k, val in (d.get("data") or {}).items()} if d["kind"] == "ConfigMap"
                     else None, "created_at": t, "origin": f"flux:{o['name']}"})
+
+
+def _sync_pending(v: View, st: dict) -> bool:
+    return bool(st.get("repo")) and any(
+        o["kind"] == "Kustomization" and o.get("origin") == "kubectl" and not o.get("expanded")
+        and v.reached(v.flux_ready(o)[0]) for o in st["objects"].values())
+
+
+class synced_state:
+    """``with synced_state(call) as (st, v):`` a read lock on the state, upgraded to a write lock only
+    when Flux has a path to apply from the repo (waiting tools poll often; rewriting the file each
+    time would make them contend for the lock)."""
+
+    def __init__(self, call):
+        self.call, self.lock = call, None
+
+    def __enter__(self):
+        self.lock = self.call.state(write=False)
+        st = self.lock.__enter__()
+        v = View(st, self.call.now(), self.call.speed)
+        if _sync_pending(v, st):
+            self.lock.__exit__(None, None, None)
+            self.lock = self.call.state(write=True)
+            st = self.lock.__enter__()
+            v = View(st, self.call.now(), self.call.speed)
+            sync_from_repo(v, st)
+        return st, v
+
+    def __exit__(self, *exc):
+        return self.lock.__exit__(*exc)

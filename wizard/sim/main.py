@@ -57,6 +57,11 @@ class Call:
     def sleep(self, seconds_at_speed1: float) -> None:
         timing.sleep(seconds_at_speed1, self.speed)
 
+    def poll(self) -> None:
+        """One poll interval of a waiting tool; at least 10 ms of real time, so a fast speed does not
+        turn the wait into a busy loop rewriting the state file."""
+        time.sleep(max(timing.PHASE["poll"] / self.speed, 0.01))
+
     def scaled(self, seconds_at_speed1: float) -> float:
         return seconds_at_speed1 / self.speed
 

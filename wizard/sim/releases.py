@@ -148,7 +148,7 @@ def upgrade_install(call, *, name: str, ns: str, chart: str, version: str, timeo
             call.event("helm-failed", release=key, reason="timeout")
             raise HelmError(effects.helm_failed(verb, "context deadline exceeded"))
         nxt = min(deadline, done_at if done_at is not None else t + PHASE["poll"] / call.speed)
-        time.sleep(max(0.0, min(nxt - t, PHASE["poll"] / call.speed)))
+        time.sleep(max(0.0, min(nxt - t, max(PHASE["poll"] / call.speed, 0.01))))
     with call.state() as st:
         r = _finish(call, st, key, True, "Install complete" if new else "Upgrade complete")
     call.event("helm-deployed", release=key, revision=r["revision"])

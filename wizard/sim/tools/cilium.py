@@ -77,7 +77,7 @@ def status(call, a) -> int:
             call.err(text)
             raise Fail("\nError: Unable to determine status:  timeout while waiting for status to become successful: "
                        "context deadline exceeded")
-        call.sleep(PHASE["poll"])
+        call.poll()
 
 
 def bgp_peers(call, a) -> int:
@@ -90,7 +90,8 @@ def bgp_peers(call, a) -> int:
         bgp = st.get("bgp")
         rows = [["Node", "Local AS", "Peer AS", "Peer Address", "Session State", "Uptime", "Family", "Received",
                  "Advertised"]]
-        nodes = sorted((n for n in v.nodes if v.reached(v.node_ready_at(n))), key=lambda n: n["hostname"])
+        # one cilium agent per registered node (the DaemonSet), each peering on its own
+        nodes = sorted((n for n in v.nodes if v.reached(v.registered_at(n))), key=lambda n: n["hostname"])
         if a.get("node"):
             nodes = [n for n in nodes if n["hostname"] == a.get("node")]
         for n in nodes if bgp else []:

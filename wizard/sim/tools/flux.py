@@ -12,7 +12,7 @@ from wizard.sim.fmt import tab_table
 from wizard.sim.kubeaccess import reach
 from wizard.sim.main import Fail, Unsupported
 from wizard.sim.releases import WORKLOADS
-from wizard.sim.timing import PHASE, parse_duration
+from wizard.sim.timing import parse_duration
 
 VALUES = {"kubeconfig", "context", "namespace", "timeout", "components", "components-extra", "poll-interval",
           "status-selector"}
@@ -59,7 +59,7 @@ def check(call, a) -> int:
             raise Fail("✗ check failed")
         if ready or call.now() >= deadline or "deploy_not_ready" in call.forced:
             break
-        call.sleep(PHASE["poll"])
+        call.poll()
     for c in ctrls:
         if ready:
             call.err(f"✔ {c}: deployment ready")
@@ -94,12 +94,10 @@ def get(call, a) -> int:
         raise Unsupported("get " + " ".join(what))
     ns = a.get("namespace", "flux-system")
     all_ns = a.flag("all-namespaces")
-    with call.state() as st:
-        v = View(st, call.now(), call.speed)
+    with kubeobj.synced_state(call) as (st, v):
         _reach(call, a, st, v)
         if v.crd_for_kind(kind) is None:
             raise Fail(f"✗ unable to retrieve the complete list of server APIs: no matches for kind \"{kind}\"")
-        kubeobj.sync_from_repo(v, st)
         objs = sorted((o for o in st["objects"].values() if o["kind"] == kind and v.now >= o["created_at"]
                        and (all_ns or o["namespace"] == ns) and name in (None, o["name"])),
                       key=lambda o: (o["namespace"], o["name"]))
@@ -146,7 +144,7 @@ def _reconcile_one(call, a, kind: str, name: str, ns: str, timeout: float) -> No
             return
         if call.now() >= deadline:
             raise Fail(f"✗ {msg}" if status == "False" else "✗ timeout waiting for the reconciliation")
-        call.sleep(PHASE["poll"])
+        call.poll()
 
 
 def reconcile(call, a) -> int:

@@ -66,7 +66,8 @@ def list_(call, a, ns) -> int:
         call.out(json.dumps(rows))
         return 0
     if a.flag("short"):
-        call.out("\n".join(r["name"] for r in rows)) if rows else None
+        if rows:
+            call.out("\n".join(r["name"] for r in rows))
         return 0
     table = [["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"]]
     table += [[r["name"], r["namespace"], r["revision"], r["updated"], r["status"], r["chart"], r["app_version"]]

@@ -14,7 +14,7 @@ from wizard.sim.cluster import View
 from wizard.sim.fmt import table
 from wizard.sim.kubeaccess import reach
 from wizard.sim.main import Fail, Unsupported
-from wizard.sim.timing import PHASE, parse_duration
+from wizard.sim.timing import parse_duration
 
 VALUES = {"kubeconfig", "context", "namespace", "output", "filename", "selector", "for", "timeout", "field-manager",
           "server", "request-timeout", "raw", "field-selector", "cluster", "user", "type", "from-literal",
@@ -77,12 +77,10 @@ def _find(v: View, k: K, res, name, all_ns: bool) -> list[dict]:
 def get(k: K) -> int:
     a, call = k.a, k.call
     raw = a.get("raw")
-    with call.state() as st:
-        v = View(st, call.now(), call.speed)
+    with kubeobj.synced_state(call) as (st, v):
         k.reach(st, v)
         if raw is not None:
             return _raw(k, v, raw)
-        kubeobj.sync_from_repo(v, st)
         all_ns = a.flag("all-namespaces")
         found, missing = [], []
         for res, name in _targets(v, k, a.pos[1:]):
@@ -171,10 +169,8 @@ def wait(k: K) -> int:
     mode, want_type, want_val, jp = _parse_for(cond)
     met: set[str] = set()
     while True:
-        with call.state() as st:
-            v = View(st, call.now(), call.speed)
+        with kubeobj.synced_state(call) as (st, v):
             k.reach(st, v)
-            kubeobj.sync_from_repo(v, st)
             pending, lines = [], []
             for res, name in _targets(v, k, a.pos[1:]):
                 if name is None and not (a.flag("all") or a.get("selector") or a.flag("all-namespaces")):
@@ -208,7 +204,7 @@ def wait(k: K) -> int:
             return 0
         if call.now() >= deadline:
             raise Fail(f"error: timed out waiting for the condition on {pending[0]}")
-        call.sleep(PHASE["poll"])
+        call.poll()
 
 
 def _parse_for(cond: str) -> tuple[str, str, str, str]:
@@ -266,7 +262,7 @@ def rollout(k: K) -> int:
             last = msg
         if call.now() >= deadline:
             raise Fail("error: timed out waiting for the condition")
-        call.sleep(PHASE["poll"])
+        call.poll()
 
 
 def create(k: K) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from wizard.sim.cluster import View
 from wizard.sim.main import Fail
-from wizard.sim.timing import PHASE, parse_duration
+from wizard.sim.timing import parse_duration
 
 
 def _checks(v: View, cps: list[dict], wks: list[dict]):
@@ -81,5 +81,5 @@ def health(call, a, require_one, secure) -> int:
                 last = res
             if call.now() >= deadline:
                 raise Fail("healthcheck error: rpc error: code = DeadlineExceeded desc = context deadline exceeded")
-            call.sleep(PHASE["poll"])
+            call.poll()
     return 0
