@@ -292,6 +292,10 @@ def secret_files(answers: ClusterAnswers, repo: Path, cfg: Any, identities: Sequ
     talsecret = _existing_plaintext(repo, rel, identities, "Talos cluster PKI")
     if talsecret is None:
         talsecret = talos_secrets.generate_bundle()
+    elif problems := talos_secrets.validate_bundle(talsecret):
+        # reused as-is, never "repaired": a damaged bundle would only fail later, inside talhelper/talosctl
+        raise RenderError(f"{rel} decrypts but is not a valid Talos secrets bundle ({'; '.join(problems[:3])}); "
+                          "restore it from git history or 1Password (regenerating it would lock you out of the cluster)", 1)
     out.files.append(_encrypted(cfg, repo, rel, talsecret, identities))
 
     if answers.git.url.startswith("ssh://"):
@@ -307,7 +311,7 @@ def secret_files(answers: ClusterAnswers, repo: Path, cfg: Any, identities: Sequ
         out.files.append(_encrypted(cfg, repo, rel, deploy_key.deploy_key_secret_yaml(key, **kwargs), identities))
         out.deploy_key_public = key.public_openssh.strip()
         out.notes.append(f"Flux deploy key (read-only is enough): {out.deploy_key_public}")
-        out.notes.append(f"register it: {deploy_key.gh_deploy_key_command(answers.git.url, f'flux-{name}')}")
+        out.notes.append(f"register it: {deploy_key.gh_deploy_key_command(answers.git.url, f'flux-{name}', public_key=key.public_openssh)}")
     else:
         out.notes.append(f"git.url is not ssh://: no deploy key; Flux reads {answers.git.url} without credentials")
     _talhelper_configs(answers, repo, cfg, talsecret, identities, out)

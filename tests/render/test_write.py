@@ -255,3 +255,20 @@ def test_like_fills_what_the_answers_leave_out(built_copy, tmp_path):
     assert "ssh://git@github.com/monosense-io/k8s-ops.git" in (built_copy / "clusters/edge/flux/flux-system/gitrepository.yaml").read_text()
     rc, out, err = run_cli("new-cluster", "--answers", str(f), "--yes", "--repo", str(built_copy), "--like", "nope")
     assert rc == 2 and "nope" in err
+
+
+def test_damaged_existing_talsecret_is_refused_not_regenerated(built_copy, tmp_path):
+    from wizard.sops import decrypt, encrypt
+    from wizard.sops.keys import find_identities, recipient_of
+
+    ids = find_identities()  # the built repo's key (built_copy exports it)
+    rel = "clusters/apps/talos/talsecret.sops.yaml"
+    path = built_copy / rel
+    plain = decrypt(path.read_text(), ids, path=rel)
+    damaged = "\n".join(ln for ln in plain.splitlines() if "bootstraptoken" not in ln) + "\n"
+    path.write_text(encrypt(damaged, [recipient_of(ids[0])], path=rel))
+    before = snapshot(built_copy)
+    rc, out, err = new_cluster(built_copy, answers("apps"), tmp_path)
+    assert rc == 1
+    assert "not a valid Talos secrets bundle" in err and "secrets.bootstraptoken" in err
+    assert snapshot(built_copy) == before
