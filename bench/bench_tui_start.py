@@ -23,6 +23,10 @@ CHILD = r"""
 import sys, argparse
 sys.path.insert(0, {root!r})
 from screens.launch import build_app
+
+args = argparse.Namespace(answers=None, yes=False, repo={repo!r}, like=None, dry_run=False, force=False, plain=False)
+app = build_app(args)
+# the navigator imports the first step's module when it starts; import it here instead, to hook its paint
 from screens.steps.repo import RepoStep
 
 first_mount = RepoStep.on_mount
@@ -36,8 +40,7 @@ def on_mount(self):
     self.call_after_refresh(painted)
 
 RepoStep.on_mount = on_mount
-args = argparse.Namespace(answers=None, yes=False, repo={repo!r}, like=None, dry_run=False, force=False, plain=False)
-build_app(args).run(headless=True, size=(100, 32))
+app.run(headless=True, size=(100, 32))
 """
 
 

@@ -34,7 +34,8 @@ class IdentityStep(StepScreen):
         role = "" if event.select.is_blank() else str(event.value)
         self._show_target(role)
         branch = self.row("cluster.branch")
-        if branch is not None and branch.read() in ("", "main", "release"):
+        # only an operator's change of role re-suggests the branch (not the value set on mount)
+        if branch is not None and self.app.focused is event.select and branch.read() in ("", "main", "release"):
             branch.widget.value = default_branch(role)
 
     def collect(self) -> Draft:

@@ -190,8 +190,10 @@ class Sim:
         through the commands); then fetch the kubeconfig with the real command."""
         import json
 
+        from wizard.sim import virtual_now
+
         st = json.loads(self.state.read_text())
-        past = time.time() - 1.0  # 1000 s ago at speed 1000: every Talos-side transition is over
+        past = virtual_now(self.state) - 1000.0  # every Talos-side transition (at most ~70 s) is over
         for n in st["nodes"].values():
             n.update(applied_at=past, machine_type=n["role"], applies=1)
         st["etcd"].update(bootstrapped_at=past, node=CPS[0], bootstraps=1)

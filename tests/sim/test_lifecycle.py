@@ -68,7 +68,7 @@ def test_six_node_bootstrap_reaches_flux_ready(sim):
            "health", "--wait-timeout", "5m", "--control-plane-nodes", ",".join(CPS),
            "--worker-nodes", ",".join(n["address"] for n in NODES[3:]))
 
-    snap = snapshot(sim.state, speed=sim.speed)
+    snap = snapshot(sim.state)
     assert all(n["ready"] for n in snap["nodes"].values())
     assert snap["etcd"]["bootstraps"] == 1 and snap["etcd"]["node"] == CPS[0] and not snap["etcd"]["split"]
     assert snap["flux"] == {"GitRepository/k8s-ops": "True", "Kustomization/flux-system": "True"}

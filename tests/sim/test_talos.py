@@ -55,7 +55,7 @@ def test_connection_refused_while_installing_and_rebooting(sim):
     assert p.returncode == 1 and f"dial tcp {CPS[0]}:50000: connect: connection refused" in p.stderr
     b = sim.talosctl(CPS[0], "bootstrap")
     assert b.returncode == 1 and b.stderr.startswith("error executing bootstrap: rpc error: code = Unavailable")
-    assert snapshot(sim.state, speed=20)["nodes"]["apps-cp-1"]["phase"] in ("installing", "rebooting")
+    assert snapshot(sim.state)["nodes"]["apps-cp-1"]["phase"] in ("installing", "rebooting")
 
 
 def test_maintenance_mode_errors(sim):
@@ -92,7 +92,7 @@ def test_bootstrap_once_then_already_exists_and_worker_refused(sim):
     time.sleep(0.02)
     joined = sim.talosctl(CPS[1], "bootstrap")  # a CP that joined etcd has data too
     assert "AlreadyExists" in joined.stderr
-    snap = snapshot(sim.state, speed=1000)
+    snap = snapshot(sim.state)
     assert snap["etcd"]["bootstraps"] == 1 and not snap["etcd"]["split"]
     assert len([e for e in read_events(sim.state) if e.get("event") == "etcd-bootstrap"]) == 1
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from wizard.sops import CryptRule, SopsError, encrypt
-from wizard.sops.config import (check_cluster_rules, find_config, load_config, merge_cluster_rules,
-                                verify_written)
+from wizard.sops.config import (check_cluster_rules, cluster_rule_regexes, find_config, load_config,
+                                merge_cluster_rules, verify_written)
 
 R1 = "age1j3hsfptdfsfwvkf504etjkrtmajny9csrfh5s24uqh6fchmg5dgqg087ek"
 
@@ -82,6 +83,49 @@ def test_merge_keeps_comments_order_and_is_idempotent(seed_repo):
     assert check_cluster_rules(both, "infra") == [] and check_cluster_rules(both, "apps") == []
 
 
+def test_merge_keeps_each_comment_with_its_rule(shared_dir, tool_env, tmp_path):
+    """On the seed's .sops.yaml: header comments stay on top, the catch-all keeps its two comments,
+    each new rule gets its own, order is specific -> catch-all, and a second merge changes nothing."""
+    text = (shared_dir / "fixtures/k8s-ops/.sops.yaml").read_text()
+    merged = merge_cluster_rules(merge_cluster_rules(text, "infra", [R1]), "apps", [R1])
+    assert merge_cluster_rules(merged, "apps", [R1]) == merged and merge_cluster_rules(merged, "infra", [R1]) == merged
+    assert merged.startswith(text[: text.index("creation_rules:")] + "creation_rules:\n")
+    lines = merged.splitlines()
+    it = iter(lines)
+    assert all(line in it for line in text.splitlines())  # every original line kept, in order
+    catch_all = lines.index("  - path_regex: .*\\.sops\\.yaml$")
+    assert lines[catch_all - 2: catch_all] == [
+        "  # Single rule for all encrypted files (all use same AGE key)",
+        "  # Project standardizes on .yaml extension per .editorconfig"]
+    rules = load_config_text(merged)
+    talos, k8s = {c: cluster_rule_regexes(c)[0] for c in ("infra", "apps")}, {c: cluster_rule_regexes(c)[1] for c in ("infra", "apps")}
+    assert [r["path_regex"] for r in rules] == [talos["infra"], k8s["infra"], talos["apps"], k8s["apps"], ".*\\.sops\\.yaml$"]
+    for cluster in ("infra", "apps"):
+        for regex, note in ((talos[cluster], "Talos secrets, whole file"), (k8s[cluster], "Kubernetes Secrets, data/stringData only")):
+            at = next(n for n, line in enumerate(lines) if line.startswith("  - path_regex: ") and line.endswith(regex))
+            assert lines[at - 1].startswith(f"  # {cluster}: {note}")
+        assert check_cluster_rules(merged, cluster) == []
+    # the seed's own yamllint config accepts the result
+    (tmp_path / ".sops.yaml").write_text(merged)
+    lint = subprocess.run(["yamllint", "-c", str(shared_dir / "fixtures/k8s-ops/.yamllint.yaml"), ".sops.yaml"],
+                          cwd=tmp_path, env=tool_env, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.parametrize("start", ["", "creation_rules: []  # none yet\nstores:\n  yaml:\n    indent: 2\n",
+                                   "creation_rules:\n- path_regex: ^other/\n  age: age1x\nstores: {}\n",
+                                   "creation_rules: [{path_regex: ^other/, age: age1x}]\n"])
+def test_merge_into_empty_unindented_and_flow_lists(start):
+    merged = merge_cluster_rules(start, "c1", [R1])
+    assert merge_cluster_rules(merged, "c1", [R1]) == merged
+    rules = load_config_text(merged)
+    assert [r["path_regex"] for r in rules][-2:] == list(cluster_rule_regexes("c1"))
+    assert check_cluster_rules(merged, "c1") == []
+    if "[{" not in start:  # block lists are edited as text: the new rules carry their comments
+        assert "# c1: Talos secrets" in merged and "# c1: Kubernetes Secrets" in merged
+        assert all(line in merged.splitlines() for line in start.splitlines() if "[]" not in line)
+
+
 def load_config_text(text: str) -> list[dict]:
     from ruamel.yaml import YAML
 
@@ -93,7 +137,10 @@ def test_talsecret_trap_is_explained_and_fixed_by_merge():
     assert len(problems) == 1
     assert "talsecret.sops.yaml" in problems[0] and "encrypted_regex" in problems[0] and "plaintext" in problems[0]
     fixed = merge_cluster_rules(TRAP, "infra", [R1])
-    assert "# planned by the operator" in fixed
+    lines = fixed.splitlines()
+    planned = lines.index("  # planned by the operator")
+    assert lines[planned + 1] == "  - path_regex: clusters/infra/.*\\.sops\\.ya?ml$"  # still above its rule
+    assert lines[planned - 4].startswith("  # infra: Kubernetes Secrets")  # the new rules come before it
     assert check_cluster_rules(fixed, "infra") == []
     assert check_cluster_rules("creation_rules: []\n", "infra")[0].startswith("no creation rule matches")
 

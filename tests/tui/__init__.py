@@ -1,0 +1,1 @@
+"""Tests of the Textual wizard and the --plain prompts."""

@@ -14,6 +14,7 @@ class FakeAsk:
         self.answers = {k: list(v) for k, v in answers.items()}
         self.rejected: list[tuple[str, str, str]] = []
         self.asked: list[str] = []
+        self.defaults: dict[str, object] = {}
         self.interrupt_at = interrupt_at
 
     def _next(self, message: str):
@@ -26,6 +27,7 @@ class FakeAsk:
         return None
 
     def text(self, message, default, validate):
+        self.defaults[message.split(" (")[0]] = default
         while True:
             value = self._next(message)
             value = default if value is None else value
@@ -74,7 +76,12 @@ def test_prompts_reject_invalid_answers_with_the_core_messages(answers_repo):
 def test_prompts_like_infra_defaults(answers_repo):
     ask = FakeAsk(APPS, interrupt_at="Fill 3 control planes")
     assert run_plain(wizard_args(answers_repo, plain=True), ask=ask) == 130
-    assert any(m.startswith("Cluster id") for m in ask.asked)
+    # the same suggestions as the TUI: next free id and CIDR pair, gateway/VIP from the node CIDR,
+    # spoke on release because infra is the hub, git URL copied from infra
+    d = ask.defaults
+    assert (d["Cluster id"], d["Git branch"], d["Git URL"]) == ("2", "release", "ssh://git@github.com/monosense-io/k8s-ops.git")
+    assert (d["Pod CIDR"], d["Service CIDR"]) == ("10.44.0.0/16", "10.45.0.0/16")
+    assert (d["Gateway"], d["API VIP"], d["Nameservers"]) == ("10.25.13.1", "10.25.13.10", "10.25.13.1")
 
 
 def test_ctrl_c_once_says_no_changes(answers_repo, capsys):
@@ -109,3 +116,13 @@ def test_questionary_ask_uses_the_same_validator(monkeypatch):
 
         monkeypatch.setattr(questionary, "text", text)
         assert QuestionaryAsk().text("Cluster name", "", _validator(IDENTITY[0])) == "apps"
+
+
+def test_wizard_launch_reports_a_bad_answers_file(answers_repo, tmp_path, capsys):
+    from screens.launch import run_wizard
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: k8s-wizard/v1\nkind: ClusterAnswers\ncluster: {name: apps}\n")
+    assert run_wizard(wizard_args(answers_repo, answers=bad)) == 2
+    err = capsys.readouterr().err
+    assert "cluster.id" in err and "required" in err and "Traceback" not in err

@@ -176,12 +176,3 @@ def test_git_toplevel_is_used_for_nested_repos(seed_repo):
     sub.mkdir(parents=True)
     subprocess.run(["git", "init", "-q"], cwd=sub, check=True)
     assert find_repo_root(sub) == sub.resolve()
-
-
-def test_local_identity_fallback_without_the_sops_engine(seed_repo, age_key, monkeypatch):
-    """If wizard.sops.keys cannot be imported, the key file is read with pyrage directly."""
-    import sys
-
-    monkeypatch.setitem(sys.modules, "wizard.sops.keys", None)  # makes the import raise ImportError
-    inv = scan_repo(seed_repo)
-    assert inv.local_recipients == (age_key[1],) and inv.identity_available

@@ -4,6 +4,7 @@ sops-age, op inject output) that register every secret value with the redactor, 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -257,6 +258,30 @@ def helm_recover(name: str, namespace: str):
                 raise StepError(f"cannot recover the pending Helm release {name}",
                                 f"`helm -n {namespace} history {name}`, then rollback or uninstall it by hand")
     return fix
+
+
+async def list_releases(ctx: Context, run: RunFn) -> None:
+    """One ``helm list`` answers every release's "already deployed?" (instead of a ``helm status`` per
+    release on the critical path). A failure is not fatal: each release then probes on its own."""
+    r = await run(Cmd(("helm", "list", "--all-namespaces", "--output", "json"), label="deployed Helm releases",
+                      quiet=True, timeout=60))
+    try:
+        rows = json.loads(r.stdout) if r.rc == 0 else None
+        deployed = {(str(x["namespace"]), str(x["name"])) for x in rows if x.get("status") == "deployed"}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        rows = None
+    if rows is None:
+        ctx.vars["note:releases"] = "could not list the releases: each one is probed with `helm status`"
+        return
+    ctx.vars["helm_deployed"] = deployed
+    names = sorted(n for _, n in deployed)
+    ctx.vars["note:releases"] = f"deployed: {', '.join(names)}" if names else "none deployed yet"
+
+
+def release_deployed(ctx: Context, name: str, namespace: str) -> bool | None:
+    """From ``list_releases`` of this run, or None (unknown: probe with ``helm status``)."""
+    seen = ctx.vars.get("helm_deployed")
+    return None if seen is None else (namespace, name) in seen
 
 
 # ---- releases of 01-apps.yaml, in order --------------------------------------------------------

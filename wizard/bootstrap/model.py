@@ -45,14 +45,33 @@ class Rule:
         return re.search(self.pattern, output, re.I | re.M) is not None
 
 
+#: a poll may sleep this many durations of the tool's own call (<= 1/3 of the time spent calling it) ...
+POLL_CALLS = 2.0
+#: ... or this share of the time already waited, whichever is longer: a late poll then costs ~1 % of a
+#: long wait on average, while a wait that just started is polled fast
+POLL_SHARE = 0.02
+
+
 @dataclass(frozen=True)
 class Retry:
-    """Exponential backoff; ``deadline`` is the total time the step may keep retrying (seconds)."""
+    """Exponential backoff between attempts; ``deadline`` is the total time the step may keep retrying.
+
+    All in real seconds. ``initial``/``factor``/``cap`` are bounds: ``pace`` fits each sleep to the
+    observed duration of the tool's calls, so fast tools are polled faster and a simulated run needs no
+    knowledge of its speed. Only ``deadline`` is scaled by ``--sim-speed``."""
 
     initial: float = 0.2
     factor: float = 1.5
     cap: float = 1.0  # short: a late poll is pure overhead on the critical path (bench target <= 2 %)
     deadline: float = 300.0
+
+    def pace(self, delay: float, call: float, waited: float) -> float:
+        """The sleep before the next attempt, in the real time of the tool: ``delay`` (the backoff so
+        far), never shorter than the call itself took (a slow endpoint, or many pollers on a small
+        machine, is never hammered), at most ``POLL_CALLS`` call durations or ``POLL_SHARE`` of the time
+        already ``waited``, and never over ``cap``. Fast tools are simply polled faster."""
+        most = min(self.cap, max(POLL_CALLS * call, POLL_SHARE * waited))
+        return min(most, max(delay, call))
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,7 @@ class Cmd:
     cwd: Path | None = None
     stdin: Stdin | None = None
     capture: str | None = None  # store stdout in ctx.vars[capture]
+    marks: str | None = None  # ctx.vars[marks] = True when the command itself succeeded (not "treated as done")
     secret_output: bool = False  # output is secret: registered in the redactor, never logged
     ok: Callable[[str], bool] | None = None  # extra success test on the output (rc 0 required too)
     ok_reason: str = ""  # message when ``ok`` fails
@@ -123,11 +143,15 @@ class Parallel:
 
 @dataclass(frozen=True)
 class Unless:
-    """Run ``steps`` unless ``probe`` succeeds (the "already done?" test of a unit of work)."""
+    """Run ``steps`` unless ``probe`` succeeds (the "already done?" test of a unit of work).
+
+    ``known`` answers the question in-process when an earlier step already learnt it (e.g. one
+    ``helm list`` for every release): True/False, or None to run ``probe``."""
 
     probe: Cmd
     steps: tuple["Step", ...]
     done_note: str = "already done"
+    known: Callable[["Context"], bool | None] | None = None
 
 
 Step = Union[Cmd, Func, Parallel, Unless]

@@ -2,8 +2,14 @@
 plus a pure function of the context that returns its steps. Only ``wizard.bootstrap.runner`` executes.
 
 preflight → configs → apply (nodes in parallel) → etcd (first CP IP) → kubeconfig → api-ready →
-namespaces → {secrets ∥ crds} → app-<release>… (cilium → cilium-ready → coredns → …) → flux-sync →
-flux-ready, and ``talosctl health`` once the CNI and CoreDNS are up (concurrently with Flux).
+{nodes ∥ namespaces → secrets ∥ crds ∥ releases} → app-<release>… (cilium → cilium-ready [also after
+nodes] → coredns → …) → flux-sync → flux-ready, and ``talosctl health`` once the CNI and CoreDNS are up
+(concurrently with Flux). ``crds-render`` (offline) runs right after preflight, off the critical path.
+
+Only work the next step needs is on the critical path: read-only probes run concurrently (one
+``helm list`` for every release, the branch check beside the Flux waits), waits are ``kubectl wait``
+where kubectl has one, and a probe is skipped when this run already proved its answer (a node that
+took its config in maintenance mode cannot have etcd bootstrapped).
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from wizard.bootstrap import rules as R
 from wizard.bootstrap.model import Cmd, Context, Func, Parallel, Phase, Retry, Step, Stdin, Unless
 
 BUDGET_SECONDS = 30 * 60  # NFR2: < 30 min end to end
-FLUX_CRDS = ("crd/gitrepositories.source.toolkit.fluxcd.io", "crd/kustomizations.kustomize.toolkit.fluxcd.io")
 CILIUM_CRDS = ("crd/ciliumnetworkpolicies.cilium.io", "crd/ciliumloadbalancerippools.cilium.io")
 CILIUM_BGP_CRDS = ("crd/ciliumbgpclusterconfigs.cilium.io", "crd/ciliumbgppeerconfigs.cilium.io",
                    "crd/ciliumbgpadvertisements.cilium.io")
@@ -45,18 +50,19 @@ def preflight(ctx: Context) -> tuple[Step, ...]:
               ok=lambda out: f"refs/heads/{a.cluster.branch}" in out, ok_reason=f"branch {a.cluster.branch!r} not on the remote",
               remedy=f"push it first: `git push origin HEAD:{a.cluster.branch}` (Flux syncs from the remote)",
               rules=R.GIT_REMOTE, retry=Retry(deadline=30), timeout=60)
-    steps: list[Step] = [
+    # every check is read-only and independent: all of them at once (the in-process decryption runs
+    # while the tools' processes start)
+    branches: list[tuple[Step, ...]] = [*versions, *nodes, (git,)]
+    if h.needs_op(ctx):
+        branches.append((Cmd(("op", "whoami"), label="1Password CLI signed in", rules=R.OP, retry=Retry(deadline=0),
+                             quiet=True, remedy=R.OP[0].remedy),))
+    branches.append((Func("age key decrypts the cluster's encrypted files", h.check_decrypt),
+                     Func("deploy key readable", h.check_deploy_key)))
+    return (
         Func("required tools on PATH", h.check_tools),
         Func("run state folder private and gitignored", h.prepare_state_dir),
-        Parallel("tool versions", versions),
-        Func("age key decrypts the cluster's encrypted files", h.check_decrypt),
-        Func("deploy key readable", h.check_deploy_key),
-        Parallel("nodes answer in maintenance mode", (*nodes, (git,))),
-    ]
-    if h.needs_op(ctx):
-        steps.append(Cmd(("op", "whoami"), label="1Password CLI signed in", rules=R.OP, retry=Retry(deadline=0), quiet=True,
-                         remedy=R.OP[0].remedy))
-    return tuple(steps)
+        Parallel("versions, nodes in maintenance mode, branch on the remote, secrets decrypt", tuple(branches)),
+    )
 
 
 # ---- P1 machine configs -----------------------------------------------------------------------
@@ -74,23 +80,32 @@ def configs(ctx: Context) -> tuple[Step, ...]:
 
 
 # ---- P2 apply-config, every node in parallel ----------------------------------------------------
+def applied(hostname: str) -> str:
+    """ctx.vars key set when this run pushed the node's config in maintenance mode."""
+    return f"applied:{hostname}"
+
+
 def apply(ctx: Context) -> tuple[Step, ...]:
     branches = []
     for n in ctx.answers.nodes:
+        # No probe first (pattern.md P2, HO): the insecure apply is the probe. A configured node answers
+        # `certificate required`, confirmed by its secure API; that costs a call only on re-runs.
         secure = Cmd(ctx.talosctl(n.address, "get", "machineconfig"), label=f"{n.hostname} configured?",
                      node=n.hostname, quiet=True, retry=Retry(deadline=0), timeout=30)
         push = Cmd(("talosctl", "apply-config", "--insecure", "--nodes", n.address, "--file", str(ctx.node_config(n))),
-                   label=f"apply-config {n.hostname}", node=n.hostname, stage="apply",
+                   label=f"apply-config {n.hostname}", node=n.hostname, stage="apply", marks=applied(n.hostname),
                    rules=h.with_confirm(R.APPLY_CONFIG, secure), retry=Retry(deadline=600), timeout=60)
         booted = Cmd(ctx.talosctl(n.address, "get", "machineconfig"), label=f"{n.hostname} installed and rebooted",
                      node=n.hostname, stage="reboot", quiet=True, rules=R.TALOS_ANY, retry=Retry(deadline=1200),
                      timeout=30, remedy=f"check {n.hostname}'s console: wrong install disk or NIC names keep it offline")
-        branches.append((Unless(secure, (push, booted), done_note=f"{n.hostname} already configured"),))
+        branches.append((push, booted))
     return (Parallel("apply-config to every node", tuple(branches)),)
 
 
 # ---- P3 etcd bootstrap (first control-plane IP, never the VIP) ----------------------------------
-def etcd_probe(ctx: Context) -> Cmd:
+def etcd_probe(ctx: Context) -> Cmd | None:
+    if ctx.vars.get(applied(ctx.answers.first_control_plane.hostname)):
+        return None  # it was in maintenance mode minutes ago: etcd cannot have been bootstrapped on it
     return Cmd(ctx.talosctl(ctx.first_cp, "etcd", "members"), label="etcd already has members?", quiet=True,
                retry=Retry(deadline=0), timeout=30)
 
@@ -116,21 +131,25 @@ def kubeconfig(ctx: Context) -> tuple[Step, ...]:
     )
 
 
+def _readyz(*server: str, label: str, node: str | None = None) -> Cmd:
+    return Cmd(_kubectl(*server, "get", "--raw", "/readyz"), label=label, node=node, ok=lambda out: out.strip().endswith("ok"),
+               ok_reason="API not ready", ok_retry=True, quiet=True, rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=20)
+
+
 def api_ready(ctx: Context) -> tuple[Step, ...]:
-    cps = tuple(
-        (Cmd(_kubectl("--server", f"https://{n.address}:6443", "get", "--raw", "/readyz"), label=f"/readyz on {n.hostname}",
-             node=n.hostname, ok=lambda out: out.strip().endswith("ok"), ok_reason="API not ready", ok_retry=True,
-             quiet=True, rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=20),)
-        for n in ctx.answers.control_planes
-    )
-    count = len(ctx.answers.nodes)
-    return (
-        Parallel("API ready on every control plane", cps),
-        # Ready=False is expected here: no CNI yet (runner.md §1.4), so only count registrations.
-        Cmd(_kubectl("get", "nodes", "--output", "name"), label=f"{count} nodes registered",
-            ok=lambda out: sum(1 for line in out.splitlines() if line.startswith("node/")) >= count,
-            ok_reason="not every node registered yet", ok_retry=True, quiet=True, rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=20),
-    )
+    # through the kubeconfig (the VIP, on the etcd node): all that namespaces, CRDs and Cilium need
+    return (_readyz(label="/readyz through the kubeconfig"),)
+
+
+def nodes_registered(ctx: Context) -> tuple[Step, ...]:
+    cps = tuple((_readyz("--server", f"https://{n.address}:6443", label=f"/readyz on {n.hostname}", node=n.hostname),)
+                for n in ctx.answers.control_planes)
+    # Ready=False is expected here: no CNI yet (runner.md §1.4), so only wait for the Node objects
+    # (hostname = node name); `--for create` is event-driven, where counting `get nodes` would poll.
+    names = tuple(f"node/{n.hostname}" for n in ctx.answers.nodes)
+    registered = Cmd(_kubectl("wait", "--for", "create", "--timeout", "60s", *names), label=f"{len(names)} nodes registered",
+                     quiet=True, rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=90)
+    return (Parallel("API on every control plane, every node registered", (*cps, (registered,))),)
 
 
 # ---- P5 namespaces + bootstrap secrets (server-side applied through stdin) ----------------------
@@ -162,13 +181,24 @@ def secrets(ctx: Context) -> tuple[Step, ...]:
 
 
 # ---- P6 CRDs: helmfile template | CRDs only | server-side apply; wait Established -----------------
+def _render_crds(f, **kw) -> Cmd:
+    return Cmd(("helmfile", "--file", str(f), "template", "--quiet"), label="render CRD charts", capture="crds_rendered",
+               quiet=True, rules=R.HELMFILE_SYNC, retry=Retry(deadline=300), timeout=300, **kw)
+
+
+def crds_render(ctx: Context) -> tuple[Step, ...]:
+    """Offline (charts and the repo only): runs while the nodes install, its output kept in memory."""
+    f = ctx.bootstrap_dir / "helmfile.d" / "00-crds.yaml"
+    return (_render_crds(f),) if f.exists() else (Func("no 00-crds.yaml: nothing to render", h.noop),)
+
+
 def crds(ctx: Context) -> tuple[Step, ...]:
     f = ctx.bootstrap_dir / "helmfile.d" / "00-crds.yaml"
     if not f.exists():
         return (Func("no 00-crds.yaml: nothing to pre-apply", h.noop),)
     return (
-        Cmd(("helmfile", "--file", str(f), "template", "--quiet"), label="render CRD charts", capture="crds_rendered",
-            quiet=True, rules=R.HELMFILE_SYNC, retry=Retry(deadline=300), timeout=300),
+        # rendered by crds-render unless that ran in an earlier run (--resume, --from, --only)
+        _render_crds(f, when=lambda c: "crds_rendered" not in c.vars),
         Cmd(_kubectl("apply", "--server-side", "--force-conflicts", "--filename", "-"), label="apply CRDs",
             stdin=Stdin("(CustomResourceDefinitions only, filtered from the rendered output)", h.crds_only),
             when=h.has_crds, rules=R.KUBE_APPLY, retry=Retry(deadline=300), timeout=120),
@@ -179,6 +209,10 @@ def crds(ctx: Context) -> tuple[Step, ...]:
 
 
 # ---- P7 helmfile 01-apps, one release per phase ---------------------------------------------------
+def releases(ctx: Context) -> tuple[Step, ...]:
+    return (Func("one `helm list` for every release (read-only)", h.list_releases),)
+
+
 def app_phase(ctx: Context, name: str, namespace: str) -> tuple[Step, ...]:
     f = str(ctx.bootstrap_dir / "helmfile.d" / "01-apps.yaml")
     deployed = Cmd(("helm", "status", name, "--namespace", namespace), label=f"{name} already deployed?",
@@ -186,38 +220,39 @@ def app_phase(ctx: Context, name: str, namespace: str) -> tuple[Step, ...]:
     sync = Cmd(("helmfile", "--file", f, "--selector", f"name={name}", "sync", "--hide-notes"), label=f"helmfile sync {name}",
                rules=h.with_fix(R.HELMFILE_SYNC, Func(f"recover pending Helm release {name}", h.helm_recover(name, namespace))),
                retry=Retry(deadline=1200), timeout=900)
-    return (Unless(deployed, (sync,), done_note=f"release {name} already deployed"),)
+    return (Unless(deployed, (sync,), done_note=f"release {name} already deployed",
+                   known=lambda c: h.release_deployed(c, name, namespace)),)
 
 
 def cilium_ready(ctx: Context) -> tuple[Step, ...]:
     bgp = ctx.answers.network.bgp
     crd_list = CILIUM_CRDS + (CILIUM_BGP_CRDS if bgp and bgp.enabled else ())
-    return (
+    return (Parallel("Cilium CRDs and every node Ready", (
         # the operator registers Cilium's CRDs at start-up: they cannot be pre-applied (pattern.md §3.6)
-        Cmd(_kubectl("wait", "--for=create", "--timeout", "60s", *crd_list), label="Cilium CRDs created",
-            rules=R.KUBE_WAIT, retry=Retry(deadline=600), timeout=90),
-        Cmd(_kubectl("wait", "nodes", "--all", "--for=condition=Ready", "--timeout", "60s"), label="every node Ready",
-            node="*", stage="ready", rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=90,
-            remedy="`cilium status` and `kubectl -n kube-system get pods`: check k8sServiceHost/KubePrism and devices"),
-    )
+        (Cmd(_kubectl("wait", "--for=create", "--timeout", "60s", *crd_list), label="Cilium CRDs created",
+             rules=R.KUBE_WAIT, retry=Retry(deadline=600), timeout=90),),
+        # --all covers every node: the phase runs after `nodes` (all registered)
+        (Cmd(_kubectl("wait", "nodes", "--all", "--for=condition=Ready", "--timeout", "60s"), label="every node Ready",
+             node="*", stage="ready", rules=R.KUBE_WAIT, retry=Retry(deadline=900), timeout=90,
+             remedy="`cilium status` and `kubectl -n kube-system get pods`: check k8sServiceHost/KubePrism and devices"),),
+    )),)
 
 
 # ---- P8 Flux takes over -----------------------------------------------------------------------------
 def flux_sync(ctx: Context) -> tuple[Step, ...]:
     d = ctx.flux_dir / "flux-system"
     how = "--kustomize" if (d / "kustomization.yaml").exists() else "--filename"
-    return (
-        Cmd(_kubectl("wait", "--for", "condition=established", "--timeout", "60s", *FLUX_CRDS), label="Flux CRDs Established",
-            rules=R.KUBE_WAIT, retry=Retry(deadline=600), timeout=90),
-        Cmd(_kubectl("apply", "--server-side", how, str(d)), label="Flux sync objects (GitRepository, Kustomization)",
-            rules=R.KUBE_APPLY, retry=Retry(deadline=300)),
-    )
+    # The flux chart installed its CRDs before its controllers (helm --wait), so they are there; were
+    # they not Established yet, the apply's `no matches for kind` is retried (no separate wait call).
+    return (Cmd(_kubectl("apply", "--server-side", how, str(d)), label="Flux sync objects (GitRepository, Kustomization)",
+                rules=R.KUBE_APPLY, retry=Retry(deadline=600)),)
 
 
 def flux_ready(ctx: Context) -> tuple[Step, ...]:
     a = ctx.answers
     src, branch = a.git.source_name, a.cluster.branch
-    return (
+    # three independent checks at once: the branch (stops early when wrong), then both Ready waits
+    return (Parallel("branch, GitRepository and Kustomization Ready", tuple((c,) for c in (
         Cmd(_kubectl("--namespace", "flux-system", "get", "gitrepository", src, "--output", "jsonpath={.spec.ref.branch}"),
             label=f"GitRepository {src} on branch {branch}", ok=lambda out: out.strip() == branch,
             ok_reason=f"GitRepository {src} does not track {branch!r}",
@@ -230,7 +265,7 @@ def flux_ready(ctx: Context) -> tuple[Step, ...]:
         Cmd(_kubectl("--namespace", "flux-system", "wait", "kustomization/flux-system", "--for=condition=Ready", "--timeout", "60s"),
             label="root Kustomization Ready", rules=R.KUBE_WAIT, retry=Retry(deadline=1200), timeout=90,
             remedy="`flux get kustomizations -A` and `flux logs --kind Kustomization`"),
-    )
+    ))),)
 
 
 def health(ctx: Context) -> tuple[Step, ...]:
@@ -255,12 +290,17 @@ def build_phases(ctx: Context) -> list[Phase]:
         P("etcd", "Bootstrap etcd", ("apply",), etcd, 90, 1200, probe=etcd_probe,
           probe_desc="`talosctl etcd members` on the first control plane succeeds"),
         P("kubeconfig", "Kubeconfig", ("etcd",), kubeconfig, 30, 700),
-        P("api-ready", "API ready, nodes registered", ("kubeconfig",), api_ready, 90, 1000),
+        P("api-ready", "API ready", ("kubeconfig",), api_ready, 60, 1000),
+        # every CP's API and every Node object: needed by cilium-ready (`--all` must mean all), not by
+        # namespaces, CRDs or the Cilium install, which only need the API through the kubeconfig
+        P("nodes", "API on every control plane, nodes registered", ("api-ready",), nodes_registered, 30, 1000),
         P("namespaces", "Namespaces", ("api-ready",), namespaces, 5, 300),
         P("secrets", "Bootstrap secrets", ("namespaces",), secrets, 10, 400),
-        P("crds", "CRDs", ("api-ready",), crds, 20, 500),
+        P("crds-render", "Render CRD charts", ("preflight",), crds_render, 15, 400),
+        P("crds", "CRDs", ("api-ready", "crds-render"), crds, 20, 500),
+        P("releases", "Helm releases already deployed", ("api-ready",), releases, 5, 300),
     ]
-    prev = ("crds", "namespaces")
+    prev: tuple[str, ...] = ("crds", "namespaces", "releases")
     health_after = None
     for name, ns in h.releases(ctx):
         pid = f"app-{name}"
@@ -268,14 +308,14 @@ def build_phases(ctx: Context) -> list[Phase]:
                      h.RELEASE_ESTIMATES.get(name, 60), 1300))
         prev = (pid,)
         if name == "cilium":
-            out.append(P("cilium-ready", "Cilium CRDs, nodes Ready", prev, cilium_ready, 60, 1000,
+            out.append(P("cilium-ready", "Cilium CRDs, nodes Ready", (pid, "nodes"), cilium_ready, 60, 1000,
                          remedy="check the Cilium pods (`cilium status`)"))
             prev = health_after = ("cilium-ready",)
         elif name == "coredns":
             health_after = prev
     out += [
-        P("flux-sync", "Flux sync objects", (*prev, "secrets"), flux_sync, 10, 700),
+        P("flux-sync", "Flux sync objects", (*prev, "secrets", "nodes"), flux_sync, 10, 700),
         P("flux-ready", "Flux GitRepository + Kustomization Ready", ("flux-sync",), flux_ready, 120, 1500, skippable=True),
-        P("health", "talosctl health", health_after or prev, health, 60, 1000, skippable=True),
+        P("health", "talosctl health", (*(health_after or prev), "nodes"), health, 60, 1000, skippable=True),
     ]
     return out

@@ -39,10 +39,15 @@ def _lines(ctx: Context, step: Step, indent: str) -> list[str]:
     if isinstance(step, Parallel):
         out = [f"{indent}in parallel ({step.label}):"]
         for branch in step.branches:
-            for i, s in enumerate(branch):
-                sub = _lines(ctx, s, indent + "    ")
-                sub[0] = indent + ("  - " if i == 0 else "    ") + sub[0].lstrip()
-                out += sub
+            if len(branch) > 1:  # a sequence: a header (the node it runs for), then its steps in order
+                node = next((s.node for s in branch if isinstance(s, Cmd) and s.node), None)
+                out.append(f"{indent}  - {node + ', in order' if node else 'in order'}:")
+                for s in branch:
+                    out += _lines(ctx, s, indent + "      ")
+                continue
+            sub = _lines(ctx, branch[0], indent + "    ")
+            sub[0] = indent + "  - " + sub[0].lstrip()
+            out += sub
         return out
     raise TypeError(step)
 

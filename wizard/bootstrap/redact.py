@@ -51,10 +51,6 @@ class Redactor:
             if len(part) >= 8 and not _PEM_LINE_LABEL.fullmatch(part):
                 self._known.add(part)
 
-    @property
-    def known_count(self) -> int:
-        return len(self._known)
-
     def line(self, text: str) -> str:
         """Redact one line of a stream (keeps PEM state across calls). The BEGIN/END markers go too:
         a private-key marker in a log is itself flagged by secret scanners."""

@@ -26,7 +26,8 @@ class RunOptions:
     resume: bool = False
     from_phase: str | None = None
     only: str | None = None
-    #: multiplies backoff intervals, retry deadlines and phase timeouts (``--sim-speed F`` → 1/F)
+    #: multiplies retry deadlines and phase timeouts (``--sim-speed F`` → 1/F); backoff is paced by the
+    #: observed call durations instead (``Retry.pace``)
     time_scale: float = 1.0
     budget: float = BUDGET_SECONDS
     on_failure: Decision | None = None
@@ -220,7 +221,8 @@ class Runner:
             await step.fn(self.ctx, lambda c: self._exec(p.id, c))
             self._stage(step.node, step.stage, "done")
         elif isinstance(step, Unless):
-            if await self._probe(p.id, step.probe):
+            known = step.known(self.ctx) if step.known else None
+            if known if known is not None else await self._probe(p.id, step.probe):
                 self._emit(E.PhaseProgress(phase=p.id, message=step.done_note))
                 for s in step.steps:
                     if isinstance(s, Cmd):
@@ -252,8 +254,9 @@ class Runner:
         ctx = self.ctx
         if cmd.when is not None and not cmd.when(ctx):
             return None
-        deadline = time.monotonic() + self._scaled(cmd.retry.deadline, 10)
-        delay = self._scaled(cmd.retry.initial, 0.01)
+        started = time.monotonic()
+        deadline = started + self._scaled(cmd.retry.deadline, 10)
+        delay = cmd.retry.initial
         attempt = fixes = 0
         while True:
             attempt += 1
@@ -262,6 +265,8 @@ class Runner:
             if r.rc == 0 and (cmd.ok is None or cmd.ok(r.output)):
                 if cmd.capture:
                     ctx.vars[cmd.capture] = r.stdout
+                if cmd.marks:
+                    ctx.vars[cmd.marks] = True
                 self._stage(cmd.node, cmd.stage, "done")
                 return r
             rule = next((x for x in cmd.rules if x.matches(r.rc, r.output)), None)
@@ -284,19 +289,17 @@ class Runner:
                 continue
             retryable = (rule is not None and rule.action in (Action.RETRY, Action.CONFIRM)) or (
                 r.rc == 0 and cmd.ok_retry)
-            if not retryable or time.monotonic() + delay > deadline:
+            wait = cmd.retry.pace(delay, r.elapsed, time.monotonic() - started)
+            if not retryable or time.monotonic() + wait > deadline:
                 self._stage(cmd.node, cmd.stage, "failed")
                 why = reason if not retryable else f"gave up after {attempt} attempts: {reason}"
                 tail = tuple(ctx.redactor.text(x) for x in r.output.splitlines()[-12:])
                 raise StepError(why, (rule.remedy if rule and rule.remedy else "") or cmd.remedy, command=self._shown(cmd),
                                 rc=r.rc, last_lines=tail)
-            # never poll busier than a 50 % duty cycle: a slow endpoint (or many parallel pollers on a
-            # small machine) is not hammered, and the extra latency stays within one call's duration
-            delay = max(delay, min(r.elapsed, self._scaled(cmd.retry.cap, 0.01) * 4))
-            self._emit(E.PhaseRetry(phase=p.id, attempt=attempt, delay=delay, reason=reason, node=cmd.node))
-            self.journal.write("retry", phase=p.id, attempt=attempt, delay=round(delay, 3), reason=reason, node=cmd.node)
-            await asyncio.sleep(delay)
-            delay = min(delay * cmd.retry.factor, self._scaled(cmd.retry.cap, 0.01))
+            self._emit(E.PhaseRetry(phase=p.id, attempt=attempt, delay=wait, reason=reason, node=cmd.node))
+            self.journal.write("retry", phase=p.id, attempt=attempt, delay=round(wait, 3), reason=reason, node=cmd.node)
+            await asyncio.sleep(wait)
+            delay = min(delay * cmd.retry.factor, cmd.retry.cap)
 
     def _shown(self, cmd: Cmd) -> str:
         return self.ctx.redactor.text(cmd.shell(self.ctx))

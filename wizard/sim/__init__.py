@@ -78,11 +78,19 @@ def init_state(state_path: Path, **kwargs) -> dict:
     return _init(state_path, **kwargs)
 
 
-def snapshot(state_path: Path, *, speed: float = 1.0) -> dict:
-    """The cluster as the tools would see it now (node phases, etcd, API, releases, Flux objects)."""
+def snapshot(state_path: Path) -> dict:
+    """The cluster as the tools would see it now on its virtual clock (node phases, etcd, API,
+    releases, Flux objects, ``virtual_now``)."""
     from wizard.sim.cluster import snapshot as _snap
 
-    return _snap(state_path, speed=speed)
+    return _snap(state_path)
+
+
+def virtual_now(state_path: Path) -> float:
+    """The virtual cluster's current time (seconds; advances at the speed of the last tool call)."""
+    from wizard.sim.state import virtual_now as _vnow
+
+    return _vnow(state_path)
 
 
 def read_events(state_path: Path) -> list[dict]:

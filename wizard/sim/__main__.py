@@ -1,5 +1,5 @@
 """``python -m wizard.sim startup [N]``: measure the start-up cost of each fake tool (target < 80 ms a call);
-``python -m wizard.sim timings``: print the simulated latencies at speed 1."""
+``python -m wizard.sim timings``: print the simulated latencies (virtual seconds)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def timings() -> int:
     from wizard.sim.timing import CALL, PHASE, RELEASE
 
     for title, table in (("call latency", CALL), ("cluster transitions", PHASE), ("helm release (--wait)", RELEASE)):
-        print(f"{title} (seconds at speed 1):")
+        print(f"{title} (virtual seconds):")
         for k, v in table.items():
             print(f"  {k:<24} {v:g}")
     return 0

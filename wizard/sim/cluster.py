@@ -1,7 +1,7 @@
 """The virtual cluster seen at a given instant: every derived fact is a pure function of the stored
-event timestamps, the current wall clock and the speed factor (timing.PHASE / speed).
+event timestamps and the virtual now (both in virtual seconds, see ``timing``; PHASE durations).
 
-Chain (speed 1): apply-config -> 25 s installing -> 15 s rebooting -> running; bootstrap on a running
+Chain (virtual seconds): apply-config -> 25 s installing -> 15 s rebooting -> running; bootstrap on a running
 control plane -> 10 s etcd healthy (VIP assigned) -> 15 s kube-apiserver up -> 5 s Nodes registered
 (Ready=False, no CNI); Cilium deployed -> 3 s Nodes Ready, 1 s cilium.io CRDs, 15 s BGP established;
 Flux chart deployed -> controllers up -> GitRepository Ready 5 s after it is applied -> Kustomization
@@ -31,11 +31,11 @@ def chart_kind(name: str, chart: str) -> str:
 
 
 class View:
-    def __init__(self, st: dict, now: float, speed: float):
-        self.st, self.now, self.speed = st, now, speed
+    def __init__(self, st: dict, now: float):
+        self.st, self.now = st, now
 
     def d(self, key: str) -> float:
-        return PHASE[key] / self.speed
+        return PHASE[key]
 
     def reached(self, t: float | None) -> bool:
         return t is not None and self.now >= t
@@ -220,12 +220,12 @@ class View:
         return "False", reason, msg
 
 
-def snapshot(state_path, *, speed: float = 1.0) -> dict:
+def snapshot(state_path) -> dict:
     from wizard.sim.state import locked
-    from wizard.sim.timing import now
+    from wizard.sim.timing import new_clock, virtual_now
 
     with locked(state_path, write=False) as st:
-        v = View(st, now(), speed)
+        v = View(st, virtual_now(st.get("clock") or new_clock()))
         return {
             "nodes": {n["hostname"]: {"address": n["address"], "phase": v.phase(n), "applies": n.get("applies", 0),
                                       "registered": v.reached(v.registered_at(n)),
@@ -238,4 +238,5 @@ def snapshot(state_path, *, speed: float = 1.0) -> dict:
             "flux": {f"{o['kind']}/{o['name']}": v.flux_condition(o)[0] for o in st["objects"].values()
                      if o["kind"] in ("GitRepository", "Kustomization")},
             "faults": st.get("faults", {}),
+            "virtual_now": v.now,
         }

@@ -47,13 +47,19 @@ def talos_error(sub: str, kind: str, ip: str) -> str:
 
 
 # --- Kubernetes API clients -------------------------------------------------------------------------
+NO_CONFIG = "localhost:8080"  # kubectl's default server without any kubeconfig (kubeaccess.NO_CONFIG)
+
+
 def kubectl_unreachable(host: str, why: str) -> str:
+    addr = host if host == NO_CONFIG else f"{host}:6443"
     if why == "connection refused":
-        return f"The connection to the server {host}:6443 was refused - did you specify the right host or port?"
-    return f"Unable to connect to the server: dial tcp {host}:6443: connect: {why}"
+        return f"The connection to the server {addr} was refused - did you specify the right host or port?"
+    return f"Unable to connect to the server: dial tcp {addr}: connect: {why}"
 
 
 def go_get_error(host: str, why: str) -> str:
+    if host == NO_CONFIG:
+        return f'Get "http://localhost:8080/version": dial tcp 127.0.0.1:8080: connect: {why}'
     return f'Get "https://{host}:6443/version": dial tcp {host}:6443: connect: {why}'
 
 

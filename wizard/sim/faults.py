@@ -91,7 +91,7 @@ def _fault(raw, idx: int, source: str) -> Fault:
         raise SimError(f"{where}.effect.exit: must be an integer 0-255 (got {code!r})")
     delay = eff.get("delay", 0)
     if not isinstance(delay, (int, float)) or delay < 0:
-        raise SimError(f"{where}.effect.delay: must be seconds >= 0 at speed 1 (got {delay!r})")
+        raise SimError(f"{where}.effect.delay: must be virtual seconds >= 0 (got {delay!r})")
     return Fault(id=str(raw.get("id") or f"{idx}-{tool}"), tool=tool, match=raw.get("match"),
                  node=raw.get("node"), release=raw.get("release"), skip=skip, times=times, name=name,
                  stderr=eff.get("stderr"), stdout=eff.get("stdout"), exit=code, delay=float(delay))
@@ -135,14 +135,21 @@ def load_cached(state: dict, path: str) -> list[Fault]:
     return faults
 
 
+#: Subcommands that install or upgrade a release: the only calls a ``helm_pending`` fault can hit (a
+#: status/rollback/uninstall call must not use up the fault without any effect).
+INSTALL_SUBS = {"upgrade", "install", "sync", "apply"}
+
+
 def fire(state: dict, faults: list[Fault], *, tool: str, argv: list[str], node: str | None = None,
-         release: str | None = None, release_level: bool = False) -> list[Fault]:
+         release: str | None = None, release_level: bool = False, sub: str = "") -> list[Fault]:
     """Faults firing for this call (counters updated in ``state``). ``release_level``: the per-release
     check inside helm/helmfile; call-level checks skip faults that name a release, except for helm."""
     text = " ".join(argv)
     out = []
     for f in faults:
         if f.tool != tool:
+            continue
+        if f.name == "helm_pending" and sub not in INSTALL_SUBS:
             continue
         if f.release is not None:
             if release is None or f.release != release:

@@ -317,12 +317,12 @@ class synced_state:
     def __enter__(self):
         self.lock = self.call.state(write=False)
         st = self.lock.__enter__()
-        v = View(st, self.call.now(), self.call.speed)
+        v = View(st, self.call.now())
         if _sync_pending(v, st):
             self.lock.__exit__(None, None, None)
             self.lock = self.call.state(write=True)
             st = self.lock.__enter__()
-            v = View(st, self.call.now(), self.call.speed)
+            v = View(st, self.call.now())
             sync_from_repo(v, st)
         return st, v
 

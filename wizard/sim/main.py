@@ -49,28 +49,60 @@ class Call:
         if self.speed <= 0:
             raise SimError(f"{ENV_SPEED} must be > 0 (got {self.speed})")
         self.scenario = env.get(ENV_SCENARIO) or None
+        self._clock: dict | None = None
+        self._last = 0.0
 
     # --- clock -----------------------------------------------------------------------------------
-    def now(self) -> float:
-        return timing.now()
+    # Virtual time (timing.virtual_now) from the clock stored in the state: every state access
+    # refreshes self._clock and re-bases the stored clock to this call's speed if another speed left it.
+    def _on_load(self, st: dict, fix: bool) -> bool:
+        c = st.get("clock")
+        if c is not None and c.get("speed") == self.speed:
+            self._clock = c
+            return False
+        if not fix:
+            return True
+        # a state written before the clock existed held wall-clock stamps: virtual = real from now
+        st["clock"] = self._clock = timing.rebase(c, self.speed) if c else timing.new_clock(self.speed)
+        return True
 
-    def sleep(self, seconds_at_speed1: float) -> None:
-        timing.sleep(seconds_at_speed1, self.speed)
+    def now(self) -> float:
+        """Virtual now (seconds; transitions and timeouts compare against it). Never decreases within
+        a call, even if a concurrent call at another speed re-based the clock meanwhile."""
+        if self._clock is None:
+            with self.state(write=False):
+                pass
+        t = timing.virtual_now(self._clock)
+        if t < self._last:
+            return self._last
+        self._last = t
+        return t
+
+    def sleep(self, virtual_seconds: float) -> None:
+        timing.sleep(virtual_seconds, self.speed)
 
     def poll(self) -> None:
         """One poll interval of a waiting tool; at least 10 ms of real time, so a fast speed does not
         turn the wait into a busy loop rewriting the state file."""
         time.sleep(max(timing.PHASE["poll"] / self.speed, 0.01))
 
-    def scaled(self, seconds_at_speed1: float) -> float:
-        return seconds_at_speed1 / self.speed
+    def wait_until(self, target: float) -> None:
+        """Sleep until virtual time ``target``, or one poll interval (>= 10 ms real) if that is sooner."""
+        left = (target - self.now()) / self.speed
+        if left > 0:
+            time.sleep(min(left, max(timing.PHASE["poll"] / self.speed, 0.01)))
+
+    def scaled(self, virtual_seconds: float) -> float:
+        """Real seconds that ``virtual_seconds`` take at this call's speed."""
+        return virtual_seconds / self.speed
 
     # --- state -----------------------------------------------------------------------------------
     def state(self, write: bool = True) -> locked:
-        return locked(self.state_path, write=write)
+        return locked(self.state_path, write=write, on_load=self._on_load)
 
     def event(self, name: str, **fields) -> None:
-        log_event(self.state_path, {"kind": "event", "event": name, "tool": self.tool, "t": self.now(), **fields})
+        log_event(self.state_path, {"kind": "event", "event": name, "tool": self.tool, "t": time.time(),
+                                    "vt": self.now(), **fields})
 
     # --- output ----------------------------------------------------------------------------------
     def out(self, text: str = "", end: str = "\n") -> None:
@@ -94,8 +126,9 @@ class Call:
         with self.state() as st:
             fl = faults.load_cached(st, self.scenario)
             hits = faults.fire(st, fl, tool=self.tool, argv=self.argv, node=node, release=release,
-                               release_level=release_level)
-            vip = st.get("vip", "127.0.0.1")
+                               release_level=release_level, sub=sub)
+            if hits and host is None:
+                host = self._target_host(st)
             new = not (release and any(r.get("name") == release and r.get("history") for r in st["releases"].values()))
         for f in hits:
             self.fired.append(f.id)
@@ -111,7 +144,7 @@ class Call:
                     continue
                 from wizard.sim.effects import render
 
-                out, err, rc = render(self.tool, sub, f.name, node=node, host=host or vip, target=target,
+                out, err, rc = render(self.tool, sub, f.name, node=node, host=host, target=target,
                                       release_new=new)
                 if f.stderr is not None:
                     err = f.stderr
@@ -120,6 +153,29 @@ class Call:
                 raise Fail(err, f.exit if f.exit is not None else rc, out)
             if f.stderr is not None or f.stdout is not None or f.exit is not None:
                 raise Fail(f.stderr or "", 1 if f.exit is None else f.exit, f.stdout or "")
+
+
+    def _target_host(self, st: dict) -> str:
+        """The address this call dials, for the text of an injected network fault: a Kubernetes
+        client's ``--server`` or its kubeconfig context's server, talosctl's node (else its first
+        endpoint); the VIP when nothing more precise is known."""
+        from wizard.sim.args import parse
+
+        vip = st.get("vip", "127.0.0.1")
+        if self.tool in ("talosctl", "talhelper"):
+            a = parse(self.argv, values={"nodes", "endpoints", "talosconfig"}, aliases={"n": "nodes", "e": "endpoints"})
+            return (a.csv("nodes") or a.csv("endpoints") or [vip])[0]
+        if self.tool not in ("kubectl", "helm", "helmfile", "flux", "cilium"):
+            return vip
+        a = parse(self.argv, values={"kubeconfig", "context", "kube-context", "server", "kube-apiserver"},
+                  aliases={"s": "server"} if self.tool == "kubectl" else {})
+        from wizard.sim.kubeaccess import KubeconfigError, server_host
+
+        try:
+            return server_host(st, kubeconfig=a.get("kubeconfig"), context=a.get("context") or a.get("kube-context"),
+                               server=a.get("server") or a.get("kube-apiserver"), env=self.env)
+        except KubeconfigError:
+            return vip
 
 
 def _emit(text: str, stream) -> None:

@@ -81,8 +81,20 @@ def _start(call, st: dict, name: str, ns: str, chart: str, version: str, forced_
     if cat:  # helm installs the chart's CRDs before its templates
         for entry in crdcat.CATALOG[cat][1]:
             cname = f"{entry[3]}.{entry[0]}"
-            st["crds"].setdefault(cname, crdcat.record(entry, now, f"helm:{key}", PHASE["crd_established"] / call.speed))
+            st["crds"].setdefault(cname, crdcat.record(entry, now, f"helm:{key}", PHASE["crd_established"]))
     return r, new
+
+
+def killed(call, name: str, ns: str, chart: str, version: str) -> None:
+    """A helm process killed mid-install/upgrade (exit 137): the release it had started stays
+    pending-install/pending-upgrade, owned by no live process."""
+    with call.state() as st:
+        try:
+            _start(call, st, name, ns, chart, version, False)
+            st["releases"][f"{ns}/{name}"]["pid"] = None
+        except HelmError:
+            pass  # already pending: nothing more to leave behind
+    call.event("helm-killed", release=f"{ns}/{name}")
 
 
 def _finish(call, st: dict, key: str, ok: bool, desc: str) -> dict:
@@ -96,10 +108,10 @@ def _finish(call, st: dict, key: str, ok: bool, desc: str) -> dict:
         if r.get("first_deployed_at") is None:
             r["first_deployed_at"] = now
         if r["kind"] == "cilium":
-            at = now + PHASE["cilium_crds"] / call.speed
+            at = now + PHASE["cilium_crds"]
             for entry in crdcat.CILIUM:
                 st["crds"].setdefault(f"{entry[3]}.{entry[0]}", crdcat.record(
-                    entry, at, "cilium-operator", PHASE["crd_established"] / call.speed))
+                    entry, at, "cilium-operator", PHASE["crd_established"]))
     return r
 
 
@@ -111,7 +123,7 @@ def upgrade_install(call, *, name: str, ns: str, chart: str, version: str, timeo
     call.forced.discard("helm_pending")
     failed = None
     with call.state() as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         if host is not None and v.api_error(host):
             raise HelmError(effects.helm_unreachable(host, v.api_error(host)))
         try:
@@ -127,18 +139,18 @@ def upgrade_install(call, *, name: str, ns: str, chart: str, version: str, timeo
         emit(f'Release "{name}" does not exist. Installing it now.')
     verb = "INSTALLATION" if new else "UPGRADE"
     started = call.now()
-    deadline = started + timeout / call.speed
-    dur = RELEASE.get(kind, RELEASE["other"]) / call.speed
+    deadline = started + timeout
+    dur = RELEASE.get(kind, RELEASE["other"])
     while True:
         if not wait:
-            done_at = started + min(dur, 1.0 / call.speed)  # objects created; pods are not waited for
+            done_at = started + min(dur, 1.0)  # objects created; pods are not waited for
         elif kind == "cilium":
             done_at = started + dur
         else:
             # pods of every chart but the CNI itself stay Pending until Cilium makes the nodes Ready
             with call.state(write=False) as st:
-                cni = View(st, call.now(), call.speed).cni_at()
-            done_at = None if cni is None else max(started, cni + PHASE["node_ready"] / call.speed) + dur
+                cni = View(st, call.now()).cni_at()
+            done_at = None if cni is None else max(started, cni + PHASE["node_ready"]) + dur
         t = call.now()
         if done_at is not None and t >= done_at:
             break
@@ -147,8 +159,7 @@ def upgrade_install(call, *, name: str, ns: str, chart: str, version: str, timeo
                 _finish(call, st, key, False, f"Release \"{name}\" failed: context deadline exceeded")
             call.event("helm-failed", release=key, reason="timeout")
             raise HelmError(effects.helm_failed(verb, "context deadline exceeded"))
-        nxt = min(deadline, done_at if done_at is not None else t + PHASE["poll"] / call.speed)
-        time.sleep(max(0.0, min(nxt - t, max(PHASE["poll"] / call.speed, 0.01))))
+        call.wait_until(min(deadline, done_at if done_at is not None else deadline))
     with call.state() as st:
         r = _finish(call, st, key, True, "Install complete" if new else "Upgrade complete")
     call.event("helm-deployed", release=key, revision=r["revision"])

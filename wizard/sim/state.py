@@ -1,9 +1,10 @@
 """The virtual cluster's state file: JSON under an exclusive ``fcntl.flock``, plus the event log.
 
-One JSON document holds timestamps (wall clock) of the events the tools caused (apply-config per node,
-etcd bootstrap, releases, applied objects...). Everything else (node phase, API up, Ready conditions)
-is derived lazily from those timestamps by ``wizard.sim.cluster``, so no background process exists.
-The lock is held only for short read-modify-write sections, never across a simulated sleep.
+One JSON document holds timestamps (virtual time, see ``timing``) of the events the tools caused
+(apply-config per node, etcd bootstrap, releases, applied objects...) and the virtual clock itself
+(``clock``). Everything else (node phase, API up, Ready conditions) is derived lazily from those
+timestamps by ``wizard.sim.cluster``, so no background process exists. The lock is held only for short
+read-modify-write sections, never across a simulated sleep.
 """
 
 from __future__ import annotations
@@ -55,16 +56,29 @@ def _save(path, data: dict) -> None:
 
 class locked:
     """``with locked(path) as st:`` the state dict under the flock; saved on exit when ``write`` and no
-    exception. A class, not @contextmanager: contextlib's import costs ~8 ms on every tool call."""
+    exception. A class, not @contextmanager: contextlib's import costs ~8 ms on every tool call.
 
-    def __init__(self, state_path, *, write: bool = True):
-        self.path, self.write, self.fd = state_path, write, -1
+    ``on_load(data, fix) -> bool``: called after loading; True from ``fix=False`` means the document
+    needs a correction (the clock's re-base to another speed): the lock is then made exclusive, the
+    document reloaded, ``on_load(data, True)`` corrects it and it is saved at once, even if the
+    with-block later fails, so no caller ever computes time from an unsaved clock."""
+
+    def __init__(self, state_path, *, write: bool = True, on_load=None):
+        self.path, self.write, self.fd, self.on_load = state_path, write, -1, on_load
 
     def __enter__(self) -> dict:
         self.fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX if self.write else fcntl.LOCK_SH)
             self.data = _load(self.path)
+            if self.on_load is not None and self.on_load(self.data, False):
+                if not self.write:
+                    # flock converts shared -> exclusive by unlocking first: another process may write
+                    # in between, so reload before correcting
+                    fcntl.flock(self.fd, fcntl.LOCK_EX)
+                    self.data = _load(self.path)
+                self.on_load(self.data, True)
+                _save(self.path, self.data)
         except BaseException:
             os.close(self.fd)
             raise
@@ -122,10 +136,11 @@ def init_state(state_path, *, cluster: str, nodes: list, vip: str, branch: str =
         bgp_cfg = None
     vers = {"talos": "v1.12.0", "kubernetes": "v1.35.0", "cilium": "1.18.5", "flux": "2.7.5"}
     vers.update({k: v for k, v in (versions or {}).items() if isinstance(v, str)})
-    from wizard.sim.timing import now
+    from wizard.sim.timing import new_clock
 
+    clock = new_clock()
     data = {
-        "format": FORMAT, "created_at": now(), "cluster": cluster, "cluster_id": int(cluster_id), "vip": vip,
+        "format": FORMAT, "clock": clock, "created_at": clock["vbase"], "cluster": cluster, "cluster_id": int(cluster_id), "vip": vip,
         "branch": branch, "source_name": source_name, "bgp": bgp_cfg, "versions": vers,
         "git": {"url": git_url, "branches": list(branches if branches is not None else [branch]), "pushes": 0},
         "repo": str(Path(repo).resolve()) if repo else None, "op_signed_in": bool(op_signed_in),
@@ -163,6 +178,14 @@ def log_event(state_path, record: dict) -> None:
         os.write(fd, line)
     finally:
         os.close(fd)
+
+
+def virtual_now(state_path) -> float:
+    """The virtual cluster's current time (read only: the stored clock keeps its speed)."""
+    from wizard.sim.timing import new_clock, virtual_now as vnow
+
+    with locked(state_path, write=False) as st:
+        return vnow(st.get("clock") or new_clock())
 
 
 def read_events(state_path) -> list[dict]:

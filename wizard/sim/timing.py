@@ -1,9 +1,13 @@
-"""Simulated latencies (seconds at speed 1) and the scaled clock.
+"""Simulated latencies (virtual seconds) and the virtual clock persisted in the state.
 
 The numbers follow runner.md's [est] timings, shortened so a whole 6-node bootstrap at speed 1 (the
 README demo) takes about three minutes: e.g. install + reboot 40 s instead of 2-5 min, helmfile about
-a minute instead of 5-10. Every duration is divided by ``K8S_WIZARD_SIM_SPEED`` (tests use >= 100).
-docs/simulator.md lists them.
+a minute instead of 5-10. They are durations of *virtual* time, which runs ``K8S_WIZARD_SIM_SPEED``
+times faster than the wall clock (tests use >= 100). docs/simulator.md lists them.
+
+The clock: ``virtual_now = vbase + (real_now - rbase) * speed``. A call with another speed than the
+stored one re-bases it first (vbase = virtual_now under the old speed, rbase = real_now), so virtual
+time is continuous and never goes back whatever the speeds of successive calls.
 """
 
 from __future__ import annotations
@@ -75,9 +79,28 @@ def now() -> float:
     return time.time()
 
 
-def sleep(seconds_at_speed1: float, speed: float) -> None:
-    if seconds_at_speed1 > 0:
-        time.sleep(seconds_at_speed1 / speed)
+def new_clock(speed: float = 1.0, real: float | None = None) -> dict:
+    """A clock whose virtual time equals the wall clock at its start (dates printed by the tools look
+    current)."""
+    real = time.time() if real is None else real
+    return {"vbase": real, "rbase": real, "speed": float(speed)}
+
+
+def virtual_now(clock: dict, real: float | None = None) -> float:
+    real = time.time() if real is None else real
+    # max(0, ...): a wall clock stepped back (NTP) must not move virtual time back
+    return clock["vbase"] + max(0.0, real - clock["rbase"]) * clock["speed"]
+
+
+def rebase(clock: dict, speed: float, real: float | None = None) -> dict:
+    """The same virtual instant, running at ``speed`` from now on."""
+    real = time.time() if real is None else real
+    return {"vbase": virtual_now(clock, real), "rbase": real, "speed": float(speed)}
+
+
+def sleep(virtual_seconds: float, speed: float) -> None:
+    if virtual_seconds > 0:
+        time.sleep(virtual_seconds / speed)
 
 
 def parse_duration(text: str, default: float) -> float:

@@ -12,6 +12,7 @@ from typing import Any
 
 from wizard.sops import SopsError, normalize_indent
 from wizard.sops.codec import RULE_KINDS, CryptRule
+from wizard.sops.scalars import format_scalar
 
 CONFIG_NAME = ".sops.yaml"
 NO_CONFIG = "config file not found, or has no creation rules, and no keys provided through command line options"
@@ -149,41 +150,117 @@ def _matches(rule: dict[str, Any], paths: Iterable[str]) -> bool:
 
 def merge_cluster_rules(config_text: str, cluster: str, recipients: Sequence[str]) -> str:
     """Add the cluster's whole-file talos rule and its data/stringData rule before the first rule
-    that would otherwise catch those paths; comments and existing order are kept; idempotent."""
-    import io
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
+    that would otherwise catch those paths; idempotent. The file is edited as text: every existing
+    line stays as it is, comments above a rule stay above that rule, and each new rule gets a
+    one-line comment saying what it is for."""
     talos_re, k8s_re = cluster_rule_regexes(cluster)
     current = _parse(config_text, ".sops.yaml").get("creation_rules") or []
     have = {r.get("path_regex") for r in current if isinstance(r, dict)}
     if talos_re in have and k8s_re in have:
         return config_text
+    age = ",".join(recipients)
+    name = " ".join(cluster.split())  # the comment must stay one line
+    talos_paths, k8s_paths = _samples(cluster)
+    new = []
+    if talos_re not in have:
+        new.append(([("path_regex", talos_re), ("age", age)], talos_paths,
+                     f"{name}: Talos secrets, whole file (talsecret has no data/stringData)"))
+    if k8s_re not in have:
+        new.append(([("path_regex", k8s_re), ("encrypted_regex", SECRET_KEYS_REGEX), ("age", age)], k8s_paths,
+                     f"{name}: Kubernetes Secrets, data/stringData only"))
+    text = config_text
+    for fields, paths, note in new:
+        rules = _parse(text, ".sops.yaml").get("creation_rules") or []
+        pos = next((i for i, r in enumerate(rules) if isinstance(r, dict) and _matches(r, paths)), len(rules))
+        if fields[0][1] == k8s_re:  # keep the talos rule first when both are new
+            pos = max(pos, next((i + 1 for i, r in enumerate(rules) if isinstance(r, dict) and r.get("path_regex") == talos_re), 0))
+        layout = _rules_layout(text, len(rules))
+        if layout is None:  # flow-style rules: ruamel rewrites the list (no comments for new rules)
+            text = _insert_with_ruamel(text, dict(fields), pos)
+            continue
+        lines, items, dash, key_col, end = layout
+        pad = " " * dash
+        block = [f"{pad}# {note}\n"]
+        for n, (key, value) in enumerate(fields):
+            lead = pad + "- " + " " * (key_col - dash - 2) if n == 0 else " " * key_col
+            block.append(f"{lead}{key}: {format_scalar(value)}\n")
+        at = _comment_block_start(lines, items[pos]) if pos < len(items) else end + 1
+        text = "".join(lines[:at] + block + lines[at:])
+    return text
+
+
+def _rules_layout(text: str, count: int) -> tuple[list[str], list[int], int, int, int] | None:
+    """(lines, line of each rule's ``-``, dash column, key column, last line of the list) for a
+    block-style ``creation_rules`` list of ``count`` rules; the key is added when missing and an
+    empty ``[]``/``null`` value is opened up. None when the list is not block style."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    lines = text.splitlines(keepends=True)
+    head = next((n for n, line in enumerate(lines) if re.match(r"creation_rules\s*:", line)), None)
+    if head is None:
+        if count:
+            return None
+        lines.append("creation_rules:\n")
+        return lines, [], 2, 4, len(lines) - 1
+    inline = re.match(r"creation_rules\s*:[ \t]*([^#\s][^#]*?)?[ \t]*(#.*)?$", lines[head].rstrip("\n"))
+    if inline is None:
+        return None
+    if inline.group(1):
+        if count or inline.group(1) not in ("[]", "null", "~"):
+            return None
+        lines[head] = "creation_rules:" + (f" {inline.group(2)}" if inline.group(2) else "") + "\n"
+    items: list[int] = []
+    dash, end = -1, head
+    for n in range(head + 1, len(lines)):
+        body = lines[n].rstrip("\n")
+        stripped = body.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(body) - len(stripped)
+        is_item = stripped == "-" or stripped.startswith("- ")
+        if dash < 0:
+            if not is_item:
+                break
+            dash = indent
+        if indent < dash or indent == dash and not is_item:
+            break
+        if indent == dash:
+            items.append(n)
+        end = n
+    if len(items) != count:
+        return None  # something unusual (multi-line quoted values, odd indentation): let ruamel do it
+    if not items:
+        return lines, [], 2, 4, end
+    first = lines[items[0]].rstrip("\n")[dash + 1:]
+    key_col = dash + 1 + len(first) - len(first.lstrip(" ")) if first.strip() else dash + 2
+    return lines, items, dash, key_col, end
+
+
+def _comment_block_start(lines: list[str], item: int) -> int:
+    """The first of the comment lines directly above line ``item`` (they describe that rule)."""
+    n = item
+    while n > 0 and lines[n - 1].lstrip(" ").startswith("#"):
+        n -= 1
+    return n
+
+
+def _insert_with_ruamel(text: str, rule: dict[str, str], pos: int) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     yaml = YAML()  # round-trip: keeps comments, quoting and key order
     yaml.preserve_quotes = True
     yaml.width = 4096
-    m = re.search(r"^creation_rules:[ \t]*(?:#.*)?\n(?:[ \t]*(?:#.*)?\n)*([ \t]*)- ", config_text, re.M)
-    offset = len(m.group(1)) if m else 2
-    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
-    doc = yaml.load(config_text) if config_text.strip() else None
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    doc = yaml.load(text) if text.strip() else None
     if doc is None:
         doc = CommentedMap()
     rules = doc.get("creation_rules")
     if rules is None:
         rules = doc["creation_rules"] = CommentedSeq()
-    age = ",".join(recipients)
-    talos_paths, k8s_paths = _samples(cluster)
-    new = []
-    if talos_re not in have:
-        new.append((CommentedMap([("path_regex", talos_re), ("age", age)]), talos_paths))
-    if k8s_re not in have:
-        new.append((CommentedMap([("path_regex", k8s_re), ("encrypted_regex", SECRET_KEYS_REGEX), ("age", age)]), k8s_paths))
-    for rule, paths in new:
-        pos = next((i for i, r in enumerate(rules) if isinstance(r, dict) and _matches(r, paths)), len(rules))
-        if rule["path_regex"] == k8s_re:  # keep talos before it if both are new
-            pos = max(pos, next((i + 1 for i, r in enumerate(rules) if r.get("path_regex") == talos_re), 0))
-        rules.insert(pos, rule)
+    rules.insert(pos, CommentedMap(rule.items()))
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue()

@@ -65,10 +65,7 @@ def _emit_mapping(out: list[str], mapping: Mapping, col: int, indent: int, inlin
         pending = []
         out.append(("" if first and inline else pad) + format_scalar(key, key=True) + ":")
         first = False
-        if isinstance(value, str) and value and format_scalar(value).startswith("|"):
-            _emit_scalar(out, value, _child_col(col, indent))
-        else:
-            _emit_value(out, value, col, indent)
+        _emit_value(out, value, col, indent)  # a literal block's body goes to _child_col(col) too
     _emit_comments(out, pending, col)
 
 
@@ -103,10 +100,10 @@ def _emit_sequence(out: list[str], seq: list, col: int, indent: int, inline: boo
                 _emit_mapping(out, Mapping(rest), col + 2, indent, inline=True)
             else:
                 _emit_sequence(out, rest, col + 2, indent, inline=True)
-        elif isinstance(item, str) and item and format_scalar(item).startswith("|"):
-            _emit_scalar(out, item, col + 2)
+        elif isinstance(item, list):
+            _emit_value(out, item, col, indent)  # [] or {}
         else:
-            _emit_value(out, item, col, indent)
+            _emit_scalar(out, item, col + 2)  # a literal block's body sits under the item's text
     _emit_comments(out, pending, col)
 
 

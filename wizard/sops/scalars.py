@@ -260,8 +260,11 @@ def _analyze(s: str) -> tuple[bool, bool, bool]:
     return plain, single, block
 
 
-# no spaces, breaks, quotes or indicators in leading position, no trailing ':' : always plain-safe
-_SAFE_PLAIN = re.compile(r"[A-Za-z_/(^$.][A-Za-z0-9_./+=,:\[\]()|^$*?-]*(?<!:)\Z")
+# no spaces, breaks, quotes or indicators in leading position, no trailing ':': _analyze would find
+# nothing that forbids plain style, so only the resolver decides between plain and double quotes
+_SAFE_PLAIN = re.compile(r"[A-Za-z0-9_/(^$.][A-Za-z0-9_./+=,:\[\]()|^$*?-]*(?<!:)\Z")
+# printable ASCII lines: _analyze would allow a literal block unless a space ends a line or the text
+_ASCII_LINES = re.compile(r"[\x20-\x7e\n]*\Z")
 
 
 def _double_quoted(s: str) -> str:
@@ -304,8 +307,18 @@ def format_scalar(value: Any, *, key: bool = False) -> str:
     if isinstance(value, Timestamp):
         return value.text
     s = str(value)
-    if _SAFE_PLAIN.match(s) and not s.startswith("...") and s not in _OLD_BOOLS and isinstance(resolve_plain(s), str):
-        return s  # fast path for the common case (ENC[...] values, identifiers): nothing to quote
+    if _SAFE_PLAIN.match(s) and not s.startswith("..."):
+        # fast path for the common case (ENC[...] values, identifiers, hex, versions, timestamps)
+        if isinstance(resolve_plain(s), str) and s not in _OLD_BOOLS and not _BASE60.match(s):
+            return s
+        return _double_quoted(s)
+    if not key and "\n" in s and _ASCII_LINES.match(s):  # fast path for PEM blocks, age files
+        return _literal(s) if " \n" not in s and not s.endswith(" ") else _double_quoted(s)
+    return _format_str(s, key)
+
+
+def _format_str(s: str, key: bool) -> str:
+    """The general rule for a string (format_scalar's fast paths must agree with it)."""
     plain_ok, single_ok, block_ok = _analyze(s)
     if "\n" in s and not key:
         if block_ok:

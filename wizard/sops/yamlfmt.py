@@ -7,6 +7,8 @@ The tree model mirrors sops' own: a document is a ``Mapping`` (a list of ``(key,
 every YAML construct is understood) with our own scalar resolver, because go-yaml resolves plain
 scalars differently from ruamel (``010`` is octal 8, ``2024-01-02T03:04:05`` without a zone is a
 string, ``1e400`` is a string, ...) and the types decide the ciphertext ``type:`` and the MAC.
+Plain block-style files (most of what sops and k8s-wizard read) first go through ``fastyaml``,
+which builds the same tree several times faster and declines everything else.
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ _META_LINE = re.compile(r"( *)(- )?([a-z_]+): ?(.*)\Z")
 def _fast_sops_block(lines: list[str]) -> Mapping | None:
     """The canonical ``sops:`` block sops and we write (age entries, scalars), parsed without the
     general YAML machinery; None when the block has any other shape (the caller then falls back)."""
-    meta, age, entry, lit, lit_col = Mapping(), None, None, None, 0
+    meta, age, entry, lit, lit_col, meta_indent = Mapping(), None, None, None, 0, ""
     for line in lines:
         if lit is not None:
             if line.startswith(" " * lit_col) or not line:
@@ -283,6 +285,13 @@ def load_documents(text: str) -> list[Mapping]:
 
 
 def _load(text: str) -> list[Mapping]:
+    from wizard.sops.fastyaml import fast_load
+
+    docs = fast_load(text)  # the common block-style files; None when it needs the full parser
+    return docs if docs is not None else _load_ruamel(text)
+
+
+def _load_ruamel(text: str) -> list[Mapping]:
     try:
         nodes = list(_yaml().compose_all(text))
     except Exception as exc:  # ruamel's errors carry a position in their text
@@ -300,15 +309,15 @@ def _load(text: str) -> list[Mapping]:
             kind = "sequences" if not isinstance(node, ScalarNode) else "values"
             raise YamlError(f"YAML documents that are {kind} are not supported")
         tree, root, last = b.convert(node)
-        _attach_comments(b, root, node, text, last)
+        _attach_comments(b, root, node.start_mark.line, text, last)
         docs.append(tree)
     return docs
 
 
-def _attach_comments(b: _Builder, root: _Coll | None, node: Any, text: str, last: int) -> None:
+def _attach_comments(b: _Builder, root: _Coll | None, first: int, text: str, last: int) -> None:
+    """Put every comment of the document (root node from line ``first`` to ``last``) into the tree."""
     if root is None:
         return
-    first = node.start_mark.line
     # comments that belong to this document: from the previous '---' (or file start) to the next one
     lines = text.split("\n")
     lo = first

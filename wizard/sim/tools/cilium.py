@@ -64,10 +64,10 @@ def _status(v: View) -> tuple[str, bool]:
 
 def status(call, a) -> int:
     wait = a.flag("wait")
-    deadline = call.now() + call.scaled(parse_duration(a.get("wait-duration", "5m"), 300.0))
+    deadline = call.now() + parse_duration(a.get("wait-duration", "5m"), 300.0)
     while True:
         with call.state(write=False) as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             reach(call, st, v, kubeconfig=a.get("kubeconfig"), context=a.get("context"), style="cilium")
             text, ok = _status(v)
         if ok or not wait:
@@ -82,7 +82,7 @@ def status(call, a) -> int:
 
 def bgp_peers(call, a) -> int:
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         reach(call, st, v, kubeconfig=a.get("kubeconfig"), context=a.get("context"), style="cilium")
         if v.cni_at() is None:
             raise Fail("\nError: Unable to get peering status: no cilium agent pods found (label k8s-app=cilium) in "
@@ -109,7 +109,7 @@ def connectivity(call, a) -> int:
         raise Unsupported("connectivity " + " ".join(a.pos[1:2]))
     ns = a.get("test-namespace", "cilium-test") + "-1"
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         reach(call, st, v, kubeconfig=a.get("kubeconfig"), context=a.get("context"), style="cilium")
         ctx = f"admin@{st['cluster']}"
         ok = v.cni_at() is not None and all(v.reached(v.node_ready_at(n)) for n in v.nodes)
@@ -132,7 +132,7 @@ def config_view(call, a) -> int:
     if a.pos[1:2] != ["view"]:
         raise Unsupported("config " + " ".join(a.pos[1:2]))
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         reach(call, st, v, kubeconfig=a.get("kubeconfig"), context=a.get("context"), style="cilium")
         if v.cni_at() is None:
             raise Fail('\nError: Unable to retrieve configuration: configmaps "cilium-config" not found')

@@ -33,10 +33,10 @@ def _reach(call, a, st, v):
 
 def check(call, a) -> int:
     timeout = parse_duration(a.get("timeout", "5m"), 300.0)
-    deadline = call.now() + call.scaled(timeout)
+    deadline = call.now() + timeout
     call.err("► checking prerequisites")
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         _reach(call, a, st, v)
         k8s, flux = st["versions"]["kubernetes"].lstrip("v"), st["versions"]["flux"].lstrip("v")
     call.err(f"✔ Kubernetes {k8s} >={_min_k8s(flux)}")
@@ -50,7 +50,7 @@ def check(call, a) -> int:
     ctrls = sorted(n for _, n in WORKLOADS["flux"])
     while True:
         with call.state(write=False) as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             started = any(r.get("started_at") for r in v.releases() if r["kind"] in ("flux", "flux-instance"))
             ready = v.reached(v.flux_ctrl_at()) and "deploy_not_ready" not in call.forced
         if not started:
@@ -70,7 +70,7 @@ def check(call, a) -> int:
         raise Fail("✗ check failed")
     call.err("► checking crds")
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         names = sorted(n for n in st["crds"] if n.endswith("toolkit.fluxcd.io") and v.crd(n))
         for n in names:
             call.err(f"✔ {n}/{st['crds'][n]['versions'][-1]}")
@@ -126,17 +126,17 @@ def _reconcile_one(call, a, kind: str, name: str, ns: str, timeout: float) -> No
     plural = {"GitRepository": "gitrepositories.source.toolkit.fluxcd.io",
               "Kustomization": "kustomizations.kustomize.toolkit.fluxcd.io"}[kind]
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         _reach(call, a, st, v)
         if v.obj(kind, ns, name) is None:
             raise Fail(f'✗ {plural} "{name}" not found')
     call.err(f"► annotating {kind} {name} in {ns} namespace")
     call.err(f"✔ {kind} annotated")
     call.err(f"◎ waiting for {kind} reconciliation")
-    deadline = call.now() + call.scaled(timeout)
+    deadline = call.now() + timeout
     while True:
         with call.state(write=False) as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             status, _, msg = v.flux_condition(v.obj(kind, ns, name))
         if status == "True":
             rev = msg.split("'")[1] if kind == "GitRepository" else msg.split(": ", 1)[1]

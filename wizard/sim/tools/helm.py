@@ -28,7 +28,7 @@ def _release(st: dict, name: str, ns: str) -> dict:
 def status(call, a, ns) -> int:
     name = a.pos[1] if len(a.pos) > 1 else ""
     with call.state(write=False) as st:
-        reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
               context=a.get("kube-context"), style="helm")
         r = _release(st, name, ns)
         t = r.get("deployed_at") or r.get("started_at") or 0
@@ -44,7 +44,7 @@ def status(call, a, ns) -> int:
 
 def list_(call, a, ns) -> int:
     with call.state(write=False) as st:
-        reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
               context=a.get("kube-context"), style="helm")
         rs = sorted(st["releases"].values(), key=lambda r: (r["namespace"], r["name"]))
     if not a.flag("all-namespaces"):
@@ -90,7 +90,7 @@ def history(call, a, ns) -> int:
 def rollback(call, a, ns) -> int:
     name = a.pos[1] if len(a.pos) > 1 else ""
     with call.state() as st:
-        reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
               context=a.get("kube-context"), style="helm")
         r = _release(st, name, ns)
         want = int(a.pos[2]) if len(a.pos) > 2 and a.pos[2].isdigit() and int(a.pos[2]) > 0 else r["revision"] - 1
@@ -114,7 +114,7 @@ def rollback(call, a, ns) -> int:
 def uninstall(call, a, ns) -> int:
     name = a.pos[1] if len(a.pos) > 1 else ""
     with call.state() as st:
-        reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
               context=a.get("kube-context"), style="helm")
         if f"{ns}/{name}" not in st["releases"]:
             raise Fail(f"Error: uninstall: Release not loaded: {name}: release: not found")
@@ -131,7 +131,7 @@ def upgrade(call, a, ns) -> int:
         raise Fail('Error: "helm upgrade" requires 2 arguments')
     name, chart = a.pos[1], a.pos[2]
     with call.state(write=False) as st:
-        host = reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        host = reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
                      context=a.get("kube-context"), style="helm")
     try:
         timeout = parse_duration(a.get("timeout", ""), HELM_TIMEOUT)
@@ -156,5 +156,11 @@ def run(call) -> int:
            "uninstall": uninstall, "delete": uninstall, "upgrade": upgrade}
     if sub not in fns:
         raise Unsupported(sub or "(no subcommand)")
-    call.begin(sub, release=release)
+    try:
+        call.begin(sub, release=release)
+    except Fail as f:
+        if f.rc == 137 and sub == "upgrade" and a.flag("install") and len(a.pos) > 2:
+            # killed mid-install (the `crash` effect): like real helm, the release stays pending
+            rel.killed(call, a.pos[1], ns, a.pos[2], a.get("version", "0.0.0"))
+        raise
     return fns[sub](call, a, ns)

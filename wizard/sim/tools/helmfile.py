@@ -142,7 +142,7 @@ def _summary(title: str, done: list[tuple[dict, str, float]]) -> str:
 
 def sync(call, a, releases, defaults, default_ns, path_arg: str) -> int:
     with call.state(write=False) as st:
-        host = reach(call, st, View(st, call.now(), call.speed), kubeconfig=a.get("kubeconfig"),
+        host = reach(call, st, View(st, call.now()), kubeconfig=a.get("kubeconfig"),
                      context=a.get("kube-context"), style="helm")
     import shutil
 
@@ -160,7 +160,7 @@ def sync(call, a, releases, defaults, default_ns, path_arg: str) -> int:
                 saved = (call.tool, call.argv)
                 call.tool, call.argv = tool, (call.argv if tool == "helmfile" else hargv)
                 try:
-                    call.begin("sync", release=r["name"], release_level=True)
+                    call.begin("sync", release=r["name"], release_level=True, host=host)
                 finally:
                     call.tool, call.argv = saved
             t = r.get("timeout", defaults.get("timeout"))
@@ -171,12 +171,7 @@ def sync(call, a, releases, defaults, default_ns, path_arg: str) -> int:
         except (rel.HelmError, Fail) as e:
             text, rc = (e.text, e.rc) if isinstance(e, rel.HelmError) else (e.stderr, e.rc)
             if rc == 137:  # killed mid-operation: helm leaves the release pending, helmfile prints nothing
-                with call.state() as st:
-                    try:
-                        rel._start(call, st, r["name"], ns, r["chart"], str(r.get("version", "")), False)
-                        st["releases"][f"{ns}/{r['name']}"]["pid"] = None
-                    except rel.HelmError:
-                        pass
+                rel.killed(call, r["name"], ns, r["chart"], str(r.get("version", "")))
                 raise
             if done:
                 call.err(_summary("UPDATED RELEASES:", done))

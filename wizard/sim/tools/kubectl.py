@@ -68,8 +68,8 @@ def _match_labels(o: dict, selector: str | None) -> bool:
     return True
 
 
-def _find(v: View, k: K, res, name, all_ns: bool) -> list[dict]:
-    ns = None if (all_ns or not res.namespaced) else k.ns
+def _find(v: View, k: K, res, name, all_ns: bool, ns: str | None = None) -> list[dict]:
+    ns = None if (all_ns or not res.namespaced) else (ns or k.ns)
     items = [o for o in kubeobj.objects(v, res, ns) if _match_labels(o, k.a.get("selector"))]
     return [o for o in items if o["metadata"]["name"] == name] if name else items
 
@@ -156,6 +156,33 @@ def _raw(k: K, v: View, path: str) -> int:
     raise Fail(f'Error from server (NotFound): the server could not find the requested resource')
 
 
+def _manifest_refs(k: K) -> list[tuple[str, str, str, str | None, str]]:
+    """(kind, apiVersion, name, namespace, source file) of every object in the ``-f``/``-k`` manifests (read once:
+    stdin cannot be read again at each poll)."""
+    from wizard.sim.tools.kubectl_apply import _docs, _read_sources
+
+    out = []
+    for source, text in _read_sources(k):
+        for d in _docs(source, text):
+            md = d.get("metadata") or {}
+            if d.get("kind") and d.get("apiVersion") and md.get("name"):
+                out.append((d["kind"], d["apiVersion"], md["name"], md.get("namespace"), source))
+    return out
+
+
+def _file_targets(v: View, k: K, refs) -> list[tuple[kubeobj.Res, str, str | None]]:
+    """kubectl's resource builder on files: each object's type must be known to the API now."""
+    out = []
+    for kind, api_version, name, ns, source in refs:
+        res = kubeobj.res_for_kind(v, kind, api_version)
+        if res is None:
+            raise Fail(f'error: resource mapping not found for name: "{name}" namespace: "{ns or k.ns_flag or ""}" '
+                       f'from "{source}": no matches for kind "{kind}" in version "{api_version}"\n'
+                       "ensure CRDs are installed first")
+        out.append((res, name, (ns or k.ns) if res.namespaced else None))
+    return out
+
+
 def wait(k: K) -> int:
     a, call = k.a, k.call
     cond = a.get("for")
@@ -165,17 +192,27 @@ def wait(k: K) -> int:
         timeout = parse_duration(a.get("timeout", "30s"), 30.0)
     except ValueError:
         raise Fail(f'error: invalid argument "{a.get("timeout")}" for "--timeout" flag: time: invalid duration') from None
-    deadline = call.now() + call.scaled(timeout)
     mode, want_type, want_val, jp = _parse_for(cond)
+    refs = None
+    if a.all("filename") or a.get("kustomize"):
+        if a.pos[1:]:
+            raise Fail("error: when paths, URLs, or stdin is provided as input, you may not specify resource "
+                       "arguments as well")
+        refs = _manifest_refs(k)
+    deadline = call.now() + timeout
     met: set[str] = set()
     while True:
         with kubeobj.synced_state(call) as (st, v):
             k.reach(st, v)
             pending, lines = [], []
-            for res, name in _targets(v, k, a.pos[1:]):
+            if refs is not None:
+                targets = _file_targets(v, k, refs)
+            else:
+                targets = [(res, name, None) for res, name in _targets(v, k, a.pos[1:])]
+            for res, name, ns in targets:
                 if name is None and not (a.flag("all") or a.get("selector") or a.flag("all-namespaces")):
                     raise Fail("error: resource(s) were provided, but no name was specified")
-                items = _find(v, k, res, name, a.flag("all-namespaces"))
+                items = _find(v, k, res, name, a.flag("all-namespaces"), ns=ns)
                 label = f"{res.qualified}/{name}" if name else None
                 if not items:
                     if mode == "delete":
@@ -194,15 +231,19 @@ def wait(k: K) -> int:
                     lab = f"{res.qualified}/{o['metadata']['name']}"
                     if _is_met(o, mode, want_type, want_val, jp):
                         if lab not in met:
-                            lines.append(f"{lab} condition met")
-                            met.add(lab)
+                            lines.append(lab)
                     else:
                         pending.append(lab)
-        for line in lines:
-            call.out(line)
+        if mode == "create" and pending:
+            lines = []  # kubectl polls until every object exists, then prints them all at once
+        for lab in lines:
+            call.out(f"{lab} condition met")
+            met.add(lab)
         if not pending:
             return 0
         if call.now() >= deadline:
+            if mode == "create":  # kubectl's create poll ends with wait.ErrorInterrupted's text, no object
+                raise Fail("error: timed out waiting for the condition")
             raise Fail(f"error: timed out waiting for the condition on {pending[0]}")
         call.poll()
 
@@ -239,11 +280,11 @@ def rollout(k: K) -> int:
     if a.pos[1:2] != ["status"] or len(a.pos) < 3:
         raise Unsupported("rollout " + " ".join(a.pos[1:2]))
     timeout = parse_duration(a.get("timeout", "0s"), 0.0) or 3600.0
-    deadline = call.now() + call.scaled(timeout)
+    deadline = call.now() + timeout
     last = None
     while True:
         with call.state(write=False) as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             k.reach(st, v)
             res, name = _targets(v, k, a.pos[2:3])[0]
             items = _find(v, k, res, name, False)
@@ -281,7 +322,7 @@ def create(k: K) -> int:
             call.out(f"namespace/{name} created (dry run)")
         return 0
     with call.state() as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         k.reach(st, v)
         if kubeobj.namespace_exists(v, name):
             raise Fail(f'Error from server (AlreadyExists): namespaces "{name}" already exists')
@@ -296,7 +337,7 @@ def version(k: K) -> int:
     with call.state(write=False) as st:
         ver = st["versions"]["kubernetes"]
         if not a.flag("client"):
-            k.reach(st, View(st, call.now(), call.speed))
+            k.reach(st, View(st, call.now()))
     if a.get("output") == "json":
         doc = {"clientVersion": {"gitVersion": ver}, "kustomizeVersion": "v5.7.1"}
         if not a.flag("client"):

@@ -95,7 +95,7 @@ def _store(call, st: dict, v: View, res, d: dict, ns: str | None) -> str:
                  spec.get("scope", "Namespaced"))
         existed = name in st["crds"]
         if not existed:
-            st["crds"][name] = crdcat.record(entry, now, "kubectl", PHASE["crd_established"] / call.speed)
+            st["crds"][name] = crdcat.record(entry, now, "kubectl", PHASE["crd_established"])
         return "unchanged" if existed else "created"
     key = f"{kind}/{ns or ''}/{name}"
     old = st["objects"].get(key)
@@ -124,7 +124,7 @@ def apply(k) -> int:
     sources = _read_sources(k)
     errors, lines = [], []
     with call.state(write=dry in (None, "none")) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         k.reach(st, v)
         for source, text in sources:
             for d in _docs(source, text):

@@ -50,9 +50,9 @@ def health(call, a, require_one, secure) -> int:
         wait = parse_duration(a.get("wait-timeout", "20m"), 1200.0)
     except ValueError:
         raise Fail(f'invalid argument "{a.get("wait-timeout")}" for "--wait-timeout" flag: time: invalid duration') from None
-    deadline = call.now() + call.scaled(wait)
+    deadline = call.now() + wait
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         secure(v, "health", ip, False)
         cp_ips, wk_ips = a.csv("control-plane-nodes"), a.csv("worker-nodes")
         if cp_ips or wk_ips:
@@ -70,7 +70,7 @@ def health(call, a, require_one, secure) -> int:
         last = None
         while True:
             with call.state(write=False) as st:
-                v = View(st, call.now(), call.speed)
+                v = View(st, call.now())
                 desc, fn = list(_checks(v, cps, wks))[i]
                 res = fn()
             if res is None or res == "SKIP":

@@ -100,7 +100,7 @@ def apply_config(call, a) -> int:
     call.begin("apply-config", node=ip)
     cfg = _machine_config(f)
     with call.state() as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         n = _secure(v, "apply-config", ip, insecure)
         if v.phase(n) == "maintenance":
             if mode in ("no-reboot", "staged"):
@@ -126,7 +126,7 @@ def bootstrap(call, a) -> int:
     call.begin("bootstrap", node=nodes[0])
     for ip in nodes:  # v1.11 does not refuse a list: apid fans the call out (never do this)
         with call.state() as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             n = _secure(v, "bootstrap", ip, a.flag("insecure"))
             if v.phase(n) == "maintenance":
                 raise Fail(effects.TALOS_PREFIX["bootstrap"] + "rpc error: code = Unimplemented desc = method "
@@ -165,7 +165,7 @@ def kubeconfig(call, a) -> int:
     force, merge = a.flag("force") or a.flag("f"), a.flag("merge", True)
     target = a.pos[0] if a.pos else str(Path(os.environ.get("HOME", "~")) / ".kube" / "config")
     with call.state() as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         n = _secure(v, "kubeconfig", ip, False)
         if not v.is_cp(n):
             raise Fail(effects.TALOS_PREFIX["kubeconfig"] + "rpc error: code = FailedPrecondition desc = kubeconfig "
@@ -229,7 +229,7 @@ def get(call, a) -> int:
     res, ip = a.pos[1], _require_one(a, "get")
     call.begin("get", node=ip)
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         _secure(v, "get", ip, a.flag("insecure"))
         call.out(table(_rows_get(v, ip, res, a.flag("insecure"))))
     return 0
@@ -246,7 +246,7 @@ def etcd(call, a) -> int:
     ip = _require_one(a, "etcd")
     call.begin("etcd", node=ip)
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         n = _secure(v, "etcd", ip, False)
         if not v.reached(v.etcd_member_at(n)):
             pre = "error getting members: " if what == "members" else "error getting status: "
@@ -273,7 +273,7 @@ def service(call, a) -> int:
     ip = _require_one(a, "service")
     call.begin("service", node=ip)
     with call.state(write=False) as st:
-        v = View(st, call.now(), call.speed)
+        v = View(st, call.now())
         n = _secure(v, "service", ip, False)
         if not v.is_cp(n):
             raise Fail(f'1 error occurred:\n\t* {ip}: rpc error: code = NotFound desc = service "etcd" not registered')
@@ -291,7 +291,7 @@ def version(call, a) -> int:
     if not a.flag("client"):
         ip = _require_one(a, "version")
         with call.state(write=False) as st:
-            v = View(st, call.now(), call.speed)
+            v = View(st, call.now())
             _secure(v, "version", ip, a.flag("insecure"))
             lines += ["Server:", f"\tNODE:        {ip}", f"\tTag:         {st['versions']['talos']}",
                       "\tSHA:         5c6e2e0e", "\tBuilt:       ", "\tGo version:  go1.24.11",
