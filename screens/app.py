@@ -2,18 +2,25 @@
 
 Each step is pushed with ``push_screen_wait`` from one worker and dismisses with
 ``(action, draft, target)``; the loop keeps the latest draft, so Back/Next never lose a value.
+
+Started with a ``loader`` instead of a session, the App paints the Repository step in its "scanning"
+state first and scans the repo in a thread after that first frame (the scan imports pydantic and
+ruamel and runs git: it is what kept the first paint over budget).
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
-from typing import Iterable
+from pathlib import Path
+from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from screens.crash import NoLocalsOnCrash
 from screens.draft import Draft
 from screens.flow import STEP_NAMES, STEPS, FlowError, Session, save_answers
 from screens.steps import step_class
@@ -21,7 +28,7 @@ from screens.steps import step_class
 EXIT_CANCELLED = 130
 
 
-class WizardApp(App[int]):
+class WizardApp(NoLocalsOnCrash, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "k8s-wizard new-cluster"
     ENABLE_COMMAND_PALETTE = True
@@ -30,19 +37,28 @@ class WizardApp(App[int]):
         Binding("ctrl+q", "cancel", "Quit", priority=True, show=False, id="quit"),
     ]
 
-    def __init__(self, session: Session, draft: Draft, *, start: str = "repo") -> None:
+    def __init__(self, session: Session | None, draft: Draft | None, *, start: str = "repo",
+                 root: Path | None = None, loader: Callable[[], tuple[Session, Draft]] | None = None) -> None:
         super().__init__()
+        if session is None and (loader is None or root is None):
+            raise ValueError("WizardApp needs a session and a draft, or a repo root and a loader")
         self.session = session
-        self.draft = draft
+        self.draft = draft if draft is not None else Draft()
         self.start = start
+        self.root = root if root is not None else session.repo
+        self.loader = loader
         #: What the operator asked for on the Done screen ("bootstrap" to start it after exit).
         self.then: str | None = None
+        #: The FlowError that ended a deferred scan (``run_wizard`` prints it).
+        self.failure: FlowError | None = None
 
     def on_mount(self) -> None:
         self.navigate()
 
     @work(exclusive=True, group="navigator")
     async def navigate(self) -> None:
+        if self.session is None and not await self.scan():
+            return
         index = STEP_NAMES.index(self.start)
         while True:
             screen = step_class(STEP_NAMES[index])(self.session, self.draft)
@@ -63,6 +79,23 @@ class WizardApp(App[int]):
             else:  # quit from Done (or next on Done)
                 self.exit(0)
                 return
+
+    async def scan(self) -> bool:
+        """Show the Repository step's scanning state, then run the loader in a thread once it is painted."""
+        from screens.steps.repo import ScanningStep
+
+        scanning = ScanningStep(self.root)
+        await self.push_screen(scanning)
+        await scanning.painted.wait()
+        try:
+            self.session, self.draft = await asyncio.to_thread(self.loader)
+        except Exception as exc:  # noqa: BLE001 - ends the app with a message, never a traceback
+            self.failure = exc if isinstance(exc, FlowError) else FlowError(
+                f"cannot scan {self.root}: {type(exc).__name__}: {exc}", exit_code=1)
+            self.exit(self.failure.exit_code, return_code=self.failure.exit_code)
+            return False
+        await self.pop_screen()
+        return True
 
     # ---- app-wide actions ----------------------------------------------------------------------
     def current_draft(self) -> Draft:

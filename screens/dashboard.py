@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Log, Static
 
+from screens.crash import NoLocalsOnCrash
 from wizard.bootstrap import events as E
 from wizard.bootstrap.console import fmt_duration
 
@@ -321,7 +322,7 @@ class DashboardScreen(Screen):
         self._decide("quit")
 
 
-class DashboardApp(App):
+class DashboardApp(NoLocalsOnCrash, App):
     """Standalone dashboard (``k8s-wizard bootstrap``); the wizard's Done screen can push
     ``DashboardScreen`` itself instead."""
 
@@ -353,7 +354,8 @@ def run_dashboard(runner_factory: RunnerFactory, *, cluster: str, title: str = "
     app.run()
     fin = app.screen_obj.finished
     if fin is not None and not fin.ok and fin.remedy:
-        print(f"k8s-wizard {title}: stopped in phase {fin.failed_phase}. {fin.remedy}")
+        unit = "check" if title == "verify" else "phase"
+        print(f"k8s-wizard {title}: stopped in {unit} {fin.failed_phase}. {fin.remedy}")
     if fin is None or not fin.ok:
         print(f"Continue later with: k8s-wizard {title} {cluster} --resume" if title == "bootstrap" else "")
     return 0 if fin is not None and fin.ok else 1

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Mapping
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, Mapping
 
 from wizard.findings import Finding
-from wizard.spec import ClusterAnswers
+
+if TYPE_CHECKING:  # pydantic loads when answers are first built, after the first paint
+    from wizard.spec import ClusterAnswers
 
 #: Text fields holding comma-separated lists.
 LIST_FIELDS = frozenset({
@@ -74,7 +74,7 @@ class Draft:
     # ---- conversion ------------------------------------------------------------------------------
     @classmethod
     def from_answers(cls, answers: ClusterAnswers | Mapping[str, Any], *, like: str = "scratch") -> Draft:
-        data = answers.to_yaml_dict() if isinstance(answers, ClusterAnswers) else dict(answers)
+        data = dict(answers) if isinstance(answers, Mapping) else answers.to_yaml_dict()
         values: dict[str, str] = {}
         _flatten("", {k: v for k, v in data.items() if k not in ("nodes", "apiVersion", "kind")}, values)
         bond = "network.bond.mode" in values or any(k.startswith("network.bond.") for k in values)
@@ -130,6 +130,10 @@ class Draft:
 
     def to_answers(self) -> tuple[ClusterAnswers | None, list[Finding]]:
         """The model (or None) and the findings that stop it from being built (shape and types only)."""
+        from pydantic import ValidationError
+
+        from wizard.spec import ClusterAnswers
+
         data, problems = self.to_data()
         if problems:
             return None, problems

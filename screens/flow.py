@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.findings import Finding
-from wizard.spec import DEFAULT_DOMAIN, DEFAULT_INSTALL_DISK, DEFAULT_OP_VAULT, DEFAULT_SOURCE_NAME, DEFAULT_VERSIONS
+from wizard.defaults import DEFAULT_DOMAIN, DEFAULT_INSTALL_DISK, DEFAULT_OP_VAULT, DEFAULT_SOURCE_NAME, DEFAULT_VERSIONS
 
 from screens.draft import Draft
 
@@ -59,9 +59,9 @@ class Session:
         return self.repo / "clusters" / name / ANSWERS_FILE
 
 
-def open_session(args: Any) -> tuple[Session, Draft]:
-    """Find the repo, scan it, and build the first draft. Raises FlowError with the fix."""
-    from wizard.repo import find_repo_root, scan_repo
+def locate_repo(args: Any) -> Path:
+    """The GitOps repo's root from ``--repo`` or the current folder (one ``git rev-parse``). Raises FlowError."""
+    from wizard.repo import find_repo_root
 
     start = Path(getattr(args, "repo", None) or os.getcwd())
     if not start.is_dir():
@@ -69,6 +69,14 @@ def open_session(args: Any) -> tuple[Session, Draft]:
     root = find_repo_root(start) if not getattr(args, "repo", None) else start.resolve()
     if root is None:
         raise FlowError(f"{start}: not inside a git repo; run from your GitOps repo or pass --repo DIR")
+    return root
+
+
+def open_session(args: Any, root: Path | None = None) -> tuple[Session, Draft]:
+    """Find the repo (unless ``root`` is given), scan it, and build the first draft. Raises FlowError with the fix."""
+    from wizard.repo import scan_repo
+
+    root = root if root is not None else locate_repo(args)
     session = Session(root, scan_repo(root), args)
     answers_file = getattr(args, "answers", None)
     like = getattr(args, "like", None)

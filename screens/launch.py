@@ -10,12 +10,23 @@ def _say(msg: str) -> None:
     print(f"k8s-wizard new-cluster: {msg}", file=sys.stderr)
 
 
-def build_app(args: Any):
+def build_app(args: Any, *, defer_scan: bool = False):
     """The App for ``args`` (tests drive it with ``run_test``). Raises FlowError for a bad repo/answers.
 
-    The repo scan (git, the answers model) runs in a thread while Textual is imported: the two
-    overlap where git runs, which keeps the first paint within budget."""
+    ``defer_scan`` (what ``run_wizard`` uses when there is no answers file to check first): only the
+    repo root is found before the App starts; the scan runs after the first frame is painted.
+    Otherwise the scan runs in a thread while Textual is imported and the App starts scanned."""
     import threading
+
+    if defer_scan and not getattr(args, "answers", None):
+        from functools import partial
+
+        from screens.flow import locate_repo, open_session
+
+        root = locate_repo(args)
+        from screens.app import WizardApp
+
+        return WizardApp(None, None, root=root, loader=partial(open_session, args, root))
 
     box: dict[str, Any] = {}
 
@@ -38,17 +49,26 @@ def build_app(args: Any):
     return WizardApp(session, draft)
 
 
+EXIT_CANCELLED = 130
+
+
 def run_wizard(args: Any) -> int:
     from screens.flow import FlowError
 
     try:
-        app = build_app(args)
+        app = build_app(args, defer_scan=True)
     except FlowError as exc:
         _say(str(exc))
         return exc.exit_code
     rc = app.run()
+    if app.failure is not None:
+        _say(str(app.failure))
+        return app.failure.exit_code
     code = app.return_code if app.return_code is not None else (rc or 0)
     s = app.session
+    if s is None:  # quit while the repo was being scanned
+        _say("cancelled: no changes were made to the repo")
+        return EXIT_CANCELLED
     if code == 130 or (code == 0 and not s.outcome):
         _say("cancelled: no changes were made to the repo" if s.outcome != "saved"
              else f"cancelled; only the answers were saved to {s.answers_saved}")

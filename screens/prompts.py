@@ -111,13 +111,8 @@ def ask_step(ask: Ask, session: Session, draft: Draft, step: str) -> Draft:
             if draft.bond:
                 draft = ask_fields(ask, draft, BONDING)
             draft = ask_fields(ask, draft, LINK)
-        elif step == "versions":
-            from screens.steps.versions import compatibility
-
+        elif step == "versions":  # Kubernetes-vs-Talos/Flux advice comes with the findings below
             draft = ask_fields(ask, draft, VERSIONS)
-            advice = compatibility(draft.get("versions.talos"), draft.get("versions.kubernetes"))
-            if advice:
-                _out(f"  warning: {advice}")
         elif step == "secrets":
             draft = ask_secrets(ask, session, draft)
         found = findings_for(step, draft, session.inventory)

@@ -130,7 +130,7 @@ def run_verify(args) -> int:
         from wizard.bootstrap.console import ConsoleRenderer
 
         runner = Runner(ctx, checks, options)
-        runner.subscribe(ConsoleRenderer(show_output=False))
+        runner.subscribe(ConsoleRenderer(show_output=False, what="verify"))
         fin = asyncio.run(runner.run())
         failed = [p for p, s in runner.state.items() if s == "failed"]
         print(f"verify {ctx.name}: {len(checks) - len(failed)}/{len(checks)} checks passed", file=sys.stderr)

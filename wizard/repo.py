@@ -10,11 +10,11 @@ import ipaddress
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from wizard.answers_io import AnswersError, parse_answers
-from wizard.spec import ClusterAnswers
+if TYPE_CHECKING:  # pydantic and ruamel load with the first scan, not with find_repo_root
+    from wizard.spec import ClusterAnswers
 
 ANSWERS_FILE = "cluster-answers.yaml"
 #: cluster-vars keys -> our camelCase CIDR names
@@ -258,6 +258,8 @@ def scan_cluster(root: Path, name: str, problems: list[str]) -> ClusterInfo:
         return ClusterInfo(name=name, source="planned")
     answers_path = folder / ANSWERS_FILE
     if answers_path.is_file():
+        from wizard.answers_io import AnswersError, parse_answers
+
         try:
             answers, _ = parse_answers(answers_path.read_text(encoding="utf-8"), str(answers_path))
         except AnswersError as exc:

@@ -17,22 +17,14 @@ from pydantic.alias_generators import to_camel
 API_VERSION = "k8s-wizard/v1"
 KIND = "ClusterAnswers"
 
-#: The seed's stack (monosense-io/k8s-ops). ``--like <cluster>`` overrides these from the repo.
-DEFAULT_VERSIONS: dict[str, str] = {
-    "talos": "v1.12.0",
-    "kubernetes": "v1.35.0",
-    "cilium": "1.18.5",
-    "flux": "2.7.5",
-    "certManager": "v1.19.2",
-    # Chart versions (no leading "v": the story's "v0.4.0" is not a chart tag).
-    "spegel": "0.4.0",
-    "coredns": "1.45.0",
-}
-DEFAULT_DOMAIN = "monosense.dev"
-DEFAULT_INSTALL_DISK = "/dev/nvme0n1"
-DEFAULT_MTU = 1500
-DEFAULT_SOURCE_NAME = "k8s-ops"
-DEFAULT_OP_VAULT = "k8s-ops"
+from wizard.defaults import (  # noqa: F401  (re-exported: the model's defaults)
+    DEFAULT_DOMAIN,
+    DEFAULT_INSTALL_DISK,
+    DEFAULT_MTU,
+    DEFAULT_OP_VAULT,
+    DEFAULT_SOURCE_NAME,
+    DEFAULT_VERSIONS,
+)
 
 
 class _Model(BaseModel):
@@ -42,6 +34,8 @@ class _Model(BaseModel):
         extra="forbid",
         frozen=True,
         str_strip_whitespace=True,
+        # Schemas are built on first validation, not at import: the TUI paints before any model is used.
+        defer_build=True,
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from wizard.findings import Finding
-from wizard.spec import DEFAULT_VERSIONS
+from wizard.defaults import DEFAULT_VERSIONS
 
 if TYPE_CHECKING:
     from wizard.repo import RepoInventory
@@ -302,6 +302,46 @@ def check_version(value: str, key: str) -> str | None:
         fixed = f"v{v}" if want_v else v[1:]
         return f"{key} version {v!r}: {'add' if want_v else 'drop'} the leading v ({fixed})"
     return None
+
+
+#: Talos' support matrix (docs "Support Matrix"): Talos 1.<m> runs Kubernetes 1.<m+18> to 1.<m+23> since
+#: Talos 1.7 (1.7: 1.25-1.30 ... 1.12: 1.30-1.35). Older Talos releases supported fewer versions.
+TALOS_K8S_SPAN = (18, 23)
+#: The oldest Kubernetes minor each Flux minor supports (`flux check --pre` fails below it).
+FLUX_MIN_K8S = {4: 28, 5: 30, 6: 31, 7: 32}
+FLUX_MIN_K8S_LATEST = 33  # Flux 2.8 and later
+
+
+def _minor(version: str) -> int | None:
+    m = re.match(r"v?1\.(\d+)\.", str(version).strip() + ".")
+    return int(m.group(1)) if m else None
+
+
+def kubernetes_talos_warning(kubernetes: str, talos: str) -> str | None:
+    """Advice when Kubernetes is outside the range the Talos release supports (not blocking)."""
+    t, k = _minor(talos), _minor(kubernetes)
+    if t is None or k is None or t < 7:
+        return None
+    lo, hi = t + TALOS_K8S_SPAN[0], t + TALOS_K8S_SPAN[1]
+    if lo <= k <= hi:
+        return None
+    side = "newer" if k > hi else "older"
+    return (f"Kubernetes 1.{k} is {side} than Talos 1.{t} supports (1.{lo}-1.{hi}): "
+            f"pick Kubernetes 1.{hi if k > hi else lo} or a Talos release that supports 1.{k}")
+
+
+def kubernetes_flux_warning(kubernetes: str, flux: str) -> str | None:
+    """Advice when Kubernetes is older than the Flux release supports (`flux check --pre` would fail)."""
+    m = re.match(r"v?2\.(\d+)\.", str(flux).strip() + ".")
+    k = _minor(kubernetes)
+    if not m or k is None:
+        return None
+    f = int(m.group(1))
+    need = FLUX_MIN_K8S.get(f, FLUX_MIN_K8S_LATEST if f > max(FLUX_MIN_K8S) else None)
+    if need is None or k >= need:
+        return None
+    return (f"Flux 2.{f} needs Kubernetes 1.{need} or newer (`flux check --pre` fails on 1.{k}): "
+            f"raise Kubernetes to 1.{need}+ or pick an older Flux")
 
 
 def check_k8s_name(value: str, what: str = "name") -> str | None:

@@ -88,8 +88,13 @@ def _cluster(a: ClusterAnswers, out: _Out) -> None:
 
 
 def _versions(a: ClusterAnswers, out: _Out) -> None:
-    for key, value in a.versions.model_dump(by_alias=True).items():
-        out.check(f"versions.{key}", value, v.check_version, key)
+    ok = {key: out.check(f"versions.{key}", value, v.check_version, key)
+          for key, value in a.versions.model_dump(by_alias=True).items()}
+    k8s = a.versions.kubernetes
+    if ok.get("kubernetes") and ok.get("talos"):
+        out.add("versions.kubernetes", v.kubernetes_talos_warning(k8s, a.versions.talos), "warning")
+    if ok.get("kubernetes") and ok.get("flux"):
+        out.add("versions.kubernetes", v.kubernetes_flux_warning(k8s, a.versions.flux), "warning")
 
 
 def _git(a: ClusterAnswers, out: _Out) -> None:

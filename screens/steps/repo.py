@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.widgets import DataTable, RadioButton, RadioSet, Static
 
@@ -67,3 +70,33 @@ versions, bonding, MTU and nameservers so you only type what differs (name, id, 
         if choice == draft.like:
             return draft
         return scratch_draft(self.session) if choice == "scratch" else like_draft(self.session, choice)
+
+
+class ScanningStep(RepoStep):
+    """The Repository step before the scan has finished: the repo path and a loading line.
+
+    It is the wizard's first frame; ``painted`` is set once it is on screen, and the App then scans the
+    repo in a thread and replaces this screen with the real Repository step."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(None, Draft())  # type: ignore[arg-type]  # no session until the scan ends
+        self.root = root
+        self.painted = asyncio.Event()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(f"Repo: {self.root}", id="repo-path", markup=False)
+        # A still line, not a LoadingIndicator: its animation would take the GIL from the scan thread.
+        yield Static("Scanning clusters/, .sops.yaml, the age keys and git status…", id="scanning", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#next").disabled = True
+        self.call_after_refresh(self.painted.set)
+
+    def focus_target(self):
+        return None
+
+    def action_next(self) -> None:
+        self.notify("still scanning the repo…")
+
+    def goto(self, step: str) -> None:
+        self.notify("still scanning the repo…")

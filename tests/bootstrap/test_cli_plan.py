@@ -116,3 +116,13 @@ def test_console_renderer_lines():
     assert "[   1:06] ✘ etcd FAILED after 1:05: gave up" in out
     assert any(line.strip() == "exit code: 1" for line in out) and any("remedy:    reset the nodes" in x for x in out)
     assert out[-1] == "bootstrap failed in phase etcd after 1:06 (4% of the 30:00 budget)"
+
+
+def test_console_renderer_speaks_of_checks_for_verify():
+    buf = io.StringIO()
+    r = ConsoleRenderer(buf, what="verify")
+    r(E.RunStarted(cluster="apps", phases=(("flux", "Flux check"), ("bgp", "BGP peers")), budget=600, t=0.0))
+    r(E.RunFinished(ok=False, elapsed=12, failed_phase="bgp", t=12.0))
+    out = buf.getvalue().splitlines()
+    assert out[0] == "verify apps: 2 checks, 0 nodes, budget 10:00"
+    assert out[-1] == "verify failed in check bgp after 12.0s (2% of the 10:00 budget)"

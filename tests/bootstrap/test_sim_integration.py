@@ -116,9 +116,11 @@ def test_happy_path_reaches_flux_ready(sim_repo):
     v = verify(repo)
     assert v.returncode == 0, v.stdout + v.stderr
     assert "6/6 checks passed" in v.stderr and "cluster-vars" in v.stdout
+    assert "verify apps: 6 checks" in v.stdout and "verify complete" in v.stdout and "bootstrap" not in v.stdout
     v = verify(repo, scenario(repo.parent, {"id": "bgp-down", "tool": "cilium", "match": "bgp", "times": "always",
                                             "effect": "bgp_not_established"}))
     assert v.returncode == 1 and "5/6 checks passed" in v.stderr
+    assert "verify failed in check " in v.stdout and "phase" not in v.stdout.splitlines()[-1]
     assert "BGP not established" in v.stdout and "ASN 64513 at 10.25.13.1" in v.stdout
 
 

@@ -53,9 +53,9 @@ def twin(infra_repo, tmp_path) -> Path:
 async def test_keystrokes_write_what_headless_writes(infra_repo, twin, age_key, monkeypatch):
 
     monkeypatch.setitem(driver.KEYS, "tab", True)  # every field is reached with Tab, as an operator does
-    app = build_app(wizard_args(infra_repo))
+    app = build_app(wizard_args(infra_repo), defer_scan=True)  # as `k8s-wizard new-cluster` starts it
     async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RepoStep", what="the repo scan")
         await tab_to(pilot, "start")
         await pilot.press("down", "space")                     # like infra
         await next_step(pilot, "IdentityStep")

@@ -84,6 +84,19 @@ def test_prompts_like_infra_defaults(answers_repo):
     assert (d["Gateway"], d["API VIP"], d["Nameservers"]) == ("10.25.13.1", "10.25.13.10", "10.25.13.1")
 
 
+def test_prompts_print_the_core_version_advice_once_and_go_on(answers_repo, capsys):
+    from wizard.validation import kubernetes_talos_warning
+
+    ask = FakeAsk({**APPS, "Kubernetes": ["v1.36.0"]}, interrupt_at="1Password vault")
+    assert run_plain(wizard_args(answers_repo, plain=True), ask=ask) == 130
+    advice = kubernetes_talos_warning("v1.36.0", "v1.12.0")
+    assert advice and "1.30-1.35" in advice
+    err = capsys.readouterr().err
+    assert err.count(advice) == 1, err
+    assert f"warning: versions.kubernetes: {advice}" in err
+    assert any(m.startswith("1Password vault") for m in ask.asked)  # advice does not stop the flow
+
+
 def test_ctrl_c_once_says_no_changes(answers_repo, capsys):
     ask = FakeAsk({}, interrupt_at="Start the new cluster")
     before = tree(answers_repo)

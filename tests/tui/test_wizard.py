@@ -160,6 +160,26 @@ async def test_fill_nodes_uses_the_seed_pattern(answers_repo):
         assert "3 control plane(s), 3 worker(s); 0 error(s)" in screen_text(app)
 
 
+async def test_version_advice_comes_from_the_core_and_does_not_block(answers_repo):
+    from wizard.validation import kubernetes_flux_warning, kubernetes_talos_warning
+
+    app = apps_app(answers_repo, "versions")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        compat = app.screen.query_one("#compat")
+        assert "compatible" in str(compat.render())
+        await type_into(pilot, "f-versions-kubernetes", "v1.31.0", keys=False)
+        await pilot.pause()
+        shown = str(compat.render())
+        # Talos 1.12 supports 1.31, but the seed's Flux 2.7 needs 1.32
+        assert kubernetes_talos_warning("v1.31.0", "v1.12.0") is None
+        assert kubernetes_flux_warning("v1.31.0", "2.7.5") in shown
+        await type_into(pilot, "f-versions-kubernetes", "v1.36.0", keys=False)
+        await pilot.pause()
+        assert kubernetes_talos_warning("v1.36.0", "v1.12.0") in str(compat.render())
+        await next_step(pilot, "SecretsStep")  # advice, not an error
+
+
 async def test_even_control_planes_block_next(answers_repo):
     app = apps_app(answers_repo, "nodes")
     async with app.run_test(size=SIZE) as pilot:

@@ -184,6 +184,44 @@ def test_mtu_error_and_warning():
     assert errors(f) == [] and "unusual" in at(f, "network.mtu", "warning")[0]
 
 
+# ---- versions ------------------------------------------------------------------------------------
+
+def test_seed_versions_are_compatible():
+    assert at(validate(apps()), "versions.kubernetes", "warning") == []
+
+
+@pytest.mark.parametrize("talos, kubernetes, fragment", [
+    ("v1.12.0", "v1.36.1", "Kubernetes 1.36 is newer than Talos 1.12 supports (1.30-1.35): pick Kubernetes 1.35"),
+    ("v1.12.0", "v1.29.4", "Kubernetes 1.29 is older than Talos 1.12 supports (1.30-1.35): pick Kubernetes 1.30"),
+    ("v1.8.3", "v1.32.0", "newer than Talos 1.8 supports (1.26-1.31)"),  # Talos 1.8's published matrix
+])
+def test_kubernetes_outside_the_talos_matrix_is_a_warning(talos, kubernetes, fragment):
+    f = validate(_with(versions__talos=talos, versions__kubernetes=kubernetes, versions__flux="2.5.1"))
+    assert errors(f) == []
+    assert any(fragment in m for m in at(f, "versions.kubernetes", "warning")), f
+
+
+@pytest.mark.parametrize("talos, kubernetes", [("v1.12.0", "v1.30.0"), ("v1.12.1", "v1.35.2"), ("v1.7.0", "v1.25.0")])
+def test_kubernetes_inside_the_talos_matrix_is_quiet(talos, kubernetes):
+    f = validate(_with(versions__talos=talos, versions__kubernetes=kubernetes, versions__flux="2.3.0"))  # no Flux floor known
+    assert at(f, "versions.kubernetes", "warning") == []
+
+
+def test_kubernetes_older_than_flux_supports_is_a_warning():
+    f = validate(_with(versions__talos="v1.10.0", versions__kubernetes="v1.31.4", versions__flux="2.7.5"))
+    assert errors(f) == []
+    assert at(f, "versions.kubernetes", "warning") == [
+        "Flux 2.7 needs Kubernetes 1.32 or newer (`flux check --pre` fails on 1.31): "
+        "raise Kubernetes to 1.32+ or pick an older Flux"]
+    later = validate(_with(versions__talos="v1.10.0", versions__kubernetes="v1.32.0", versions__flux="2.9.0"))
+    assert "Flux 2.9 needs Kubernetes 1.33" in at(later, "versions.kubernetes", "warning")[0]
+
+
+def test_bad_version_gives_the_error_not_advice():
+    f = validate(_with(versions__kubernetes="1.40.0"))
+    assert at(f, "versions.kubernetes") and at(f, "versions.kubernetes", "warning") == []
+
+
 def test_bgp_all_or_none_and_peer_sanity():
     assert errors(validate(_with(network__bgp=_DELETE))) == []
     only_one = at(validate(_with(network__bgp={"localAsn": 64513})), "network.bgp")[0]

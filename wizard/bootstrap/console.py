@@ -18,9 +18,12 @@ def fmt_duration(seconds: float) -> str:
 
 
 class ConsoleRenderer:
-    def __init__(self, out: TextIO | None = None, *, show_output: bool = True):
+    def __init__(self, out: TextIO | None = None, *, show_output: bool = True, what: str = "bootstrap"):
         self.out = out or sys.stdout
         self.show_output = show_output
+        #: "bootstrap" (phases) or "verify" (checks): the words of the summary lines.
+        self.what = what
+        self.unit = "check" if what == "verify" else "phase"
         self.t0: float | None = None
         self.budget = 0.0
         self.titles: dict[str, str] = {}
@@ -36,7 +39,7 @@ class ConsoleRenderer:
         if isinstance(ev, E.RunStarted):
             self.t0, self.budget = ev.t, ev.budget
             self.titles = dict(ev.phases)
-            print(f"bootstrap {ev.cluster}: {len(ev.phases)} phases, {len(ev.nodes)} nodes, "
+            print(f"{self.what} {ev.cluster}: {len(ev.phases)} {self.unit}s, {len(ev.nodes)} nodes, "
                   f"budget {fmt_duration(ev.budget)}", file=self.out, flush=True)
         elif isinstance(ev, E.PhaseStarted):
             self._p(ev, "▶", f"{ev.phase}: {ev.title} (est. {fmt_duration(ev.estimate)})")
@@ -68,9 +71,9 @@ class ConsoleRenderer:
         elif isinstance(ev, E.RunFinished):
             used = f"{100 * ev.elapsed / self.budget:.0f}% of the {fmt_duration(self.budget)} budget" if self.budget else ""
             if ev.ok:
-                print(f"bootstrap complete in {fmt_duration(ev.elapsed)} ({used})", file=self.out, flush=True)
+                print(f"{self.what} complete in {fmt_duration(ev.elapsed)} ({used})", file=self.out, flush=True)
             elif ev.interrupted:
                 print(f"interrupted after {fmt_duration(ev.elapsed)}; continue with: {ev.remedy}", file=self.out, flush=True)
             else:
-                print(f"bootstrap failed in phase {ev.failed_phase} after {fmt_duration(ev.elapsed)} ({used})",
+                print(f"{self.what} failed in {self.unit} {ev.failed_phase} after {fmt_duration(ev.elapsed)} ({used})",
                       file=self.out, flush=True)
