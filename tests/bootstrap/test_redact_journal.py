@@ -7,13 +7,14 @@ import os
 
 import pyrage
 
+from tests.helpers.pem import fake_block
 from wizard.bootstrap import journal
 from wizard.bootstrap.redact import MASK, Redactor, strip_ansi
 
 
 def test_patterns_hide_identities_pem_tokens_and_key_data():
     ident = str(pyrage.x25519.Identity.generate())
-    b64pem = base64.b64encode(b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n").decode()
+    b64pem = base64.b64encode((fake_block("EC", "MHcCAQEE") + "\n").encode()).decode()
     r = Redactor()
     samples = {
         f"SOPS_AGE_KEY={ident}": ident,
@@ -39,7 +40,7 @@ def test_benign_output_is_untouched():
 
 def test_multiline_pem_is_hidden_including_markers_and_known_values_per_line():
     r = Redactor()
-    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\nAAAAC3NzaC1lZDI1NTE5AAAA\n-----END OPENSSH PRIVATE KEY-----"
+    key = fake_block("OPENSSH", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmU", "AAAAC3NzaC1lZDI1NTE5AAAA")
     out = [r.line(x) for x in ["before", *key.splitlines(), "after"]]
     assert out[0] == "before" and out[-1] == "after"
     assert not any("b3Blbn" in x or "BEGIN" in x or "END" in x for x in out)

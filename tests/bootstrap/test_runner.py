@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.pem import begin, end
 from wizard.bootstrap import events as E
 from wizard.bootstrap import journal, rules
 from wizard.bootstrap.model import Action, Cmd, Func, Parallel, Phase, Retry, Rule, Stdin, StepError
@@ -134,8 +135,8 @@ async def test_long_lines_ansi_and_redaction(make_ctx, fake_bin, tmp_path):
         "print('\\x1b[32mgreen\\x1b[0m ok')\n"
         "print('x' * 200000)\n"
         f"print('key {ident}')\n"
-        "print('-----BEGIN OPENSSH PRIVATE KEY-----')\nprint('b3BlbnNzaC1rZXktdjEAAAAA')\n"
-        "print('-----END OPENSSH PRIVATE KEY-----')\n"
+        f"print('{begin('OPENSSH')}')\nprint('b3BlbnNzaC1rZXktdjEAAAAA')\n"
+        f"print('{end('OPENSSH')}')\n"
         "print('token: ops_' + 'a' * 30)\n"
         "print('known value', os.environ['KNOWN'])\n"
     )

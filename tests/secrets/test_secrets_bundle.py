@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.helpers.pem import begin, end
 from tests.secrets.secrets_helpers import NOW, bundle_text, fast_rsa  # noqa: F401 - fixtures
 from wizard import talos_secrets
 from wizard.talos_secrets import TOKEN_RE, generate_bundle, load_key_pem, parse_bundle
@@ -114,7 +115,7 @@ def test_certificate_authority(bundle, name, org, key_type, label):
 def test_ed25519_key_is_pkcs8_under_talos_label(bundle):
     pem = _pem(bundle, "os", "key").decode()
     lines = pem.splitlines()
-    assert lines[0] == "-----BEGIN ED25519 PRIVATE KEY-----" and lines[-1] == "-----END ED25519 PRIVATE KEY-----"
+    assert lines[0] == begin("ED25519") and lines[-1] == end("ED25519")
     der = base64.b64decode("".join(lines[1:-1]))
     assert len(der) == 48 and der.hex().startswith("302e020100300506032b657004220420")
     assert all(len(ln) <= 64 for ln in lines[1:-1])
@@ -122,7 +123,7 @@ def test_ed25519_key_is_pkcs8_under_talos_label(bundle):
 
 def test_service_account_key_is_rsa_4096_pkcs1(bundle):
     pem = _pem(bundle, "k8sserviceaccount", "key")
-    assert pem.startswith(b"-----BEGIN RSA PRIVATE KEY-----\n")
+    assert pem.startswith(begin("RSA").encode() + b"\n")
     key = load_key_pem(pem)
     assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 4096
     assert key.public_key().public_numbers().e == 65537

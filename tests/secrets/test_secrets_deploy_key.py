@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from ruamel.yaml import YAML
 
+from tests.helpers.pem import begin, end
 from tests.secrets.secrets_helpers import kustomize, yamllint
 from wizard.deploy_key import (
     GITHUB_KNOWN_HOSTS, DeployKey, DeployKeyError, deploy_key_secret_yaml, generate_deploy_key, gh_deploy_key_command,
@@ -61,8 +62,8 @@ def test_key_pair_is_openssh_ed25519_and_matches(key):
     assert isinstance(priv, ed25519.Ed25519PrivateKey)
     blob = priv.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     assert key.public_openssh == f"{blob} flux-apps" and blob.startswith("ssh-ed25519 AAAA")
-    assert key.private_openssh.startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
-    assert key.private_openssh.endswith("-----END OPENSSH PRIVATE KEY-----\n")
+    assert key.private_openssh.startswith(begin("OPENSSH") + "\n")
+    assert key.private_openssh.endswith(end("OPENSSH") + "\n")
     assert "PRIVATE" not in repr(key) and "PRIVATE" not in str(key)
     assert generate_deploy_key("flux-apps").private_openssh != key.private_openssh
 
@@ -92,7 +93,7 @@ def test_secret_yaml_shape_and_round_trip(key, tmp_path):
     assert doc["stringData"]["identity"] == key.private_openssh
     assert doc["stringData"]["identity.pub"] == key.public_openssh
     assert doc["stringData"]["known_hosts"] == GITHUB_KNOWN_HOSTS
-    assert "  identity: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n" in text  # literal block, 2-space steps
+    assert f"  identity: |\n    {begin('OPENSSH')}\n" in text  # literal block, 2-space steps
     assert "  known_hosts: |\n    github.com ssh-ed25519 " in text
     assert parse_deploy_key_secret(text) == key
     f = tmp_path / "secret.yaml"

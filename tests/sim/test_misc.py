@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.pem import begin
 from tests.sim.conftest import GIT_URL
 from wizard.sim import TOOLS, install_shims, read_events, sim_env
 from wizard.sim.faults import parse_scenario
@@ -107,7 +108,7 @@ def test_git_remote_is_simulated_and_local_commands_pass_through(sim):
 def test_event_log_redacts_secret_arguments(sim):
     fake_identity = "AGE-SECRET-KEY-1" + "Q" * 58  # built at run time: not key material
     sim.run("kubectl", "create", "secret", "generic", "sops-age", f"--from-literal=age.agekey={fake_identity}")
-    sim.run("op", "inject", "--account", f"-----BEGIN PRIVATE KEY----- {fake_identity}")
+    sim.run("op", "inject", "--account", f"{begin()} {fake_identity}")
     text = Path(str(sim.state).replace("state.json", "state.events.jsonl")).read_text()
     assert "AGE-SECRET-KEY" not in text and "BEGIN PRIVATE" not in text and "<redacted>" in text
 

