@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 
@@ -44,6 +45,27 @@ def run(args) -> int:
     return run_headless(args)
 
 
+_NAME = re.compile(r"^\s+name:\s*['\"]?([a-z0-9][a-z0-9-]*)['\"]?\s*(#.*)?$", re.M)
+
+
+def _prefetch_keygen(answers_file: str, repo: Path) -> None:
+    """Start the new Talos bundle's RSA-4096 keygen now when the cluster has no talsecret yet.
+
+    The keygen runs without the GIL, so it overlaps parsing, validation and the render. The cluster
+    name is peeked from the answers text (the first indented ``name:``, i.e. ``cluster.name``); a
+    wrong peek only costs a spare keygen or the overlap, never a different result."""
+    try:
+        text = Path(answers_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # load() reports it
+    m = _NAME.search(text)
+    if m is None or (repo / "clusters" / m.group(1) / "talos" / "talsecret.sops.yaml").exists():
+        return
+    from wizard.talos_secrets import prefetch_service_account_key
+
+    prefetch_service_account_key()
+
+
 def run_headless(args) -> int:
     from wizard.answers_io import AnswersError
     from wizard.newcluster import NewClusterError, load, new_cluster, repo_root, validation_errors
@@ -52,6 +74,7 @@ def run_headless(args) -> int:
         repo = Path(args.repo).resolve() if args.repo else repo_root()
         if not repo.is_dir():
             raise NewClusterError(f"--repo {args.repo}: no such folder", 2)
+        _prefetch_keygen(args.answers, repo)
         answers, doc = load(args.answers, like=args.like, repo=repo)
         errs, warns = validation_errors(answers, repo, doc)
     except AnswersError as exc:

@@ -15,6 +15,8 @@ import datetime as dt
 import math
 import re
 import secrets
+import threading
+from concurrent.futures import Future
 from typing import Any
 
 from cryptography import x509
@@ -121,6 +123,53 @@ def _utc(now: dt.datetime | None) -> dt.datetime:
     return now.replace(microsecond=0)  # X.509 times have whole seconds
 
 
+def _new_service_account_key() -> bytes:
+    """RSA-4096, PKCS#1 PEM (what Talos' bundle holds for k8sserviceaccount)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=4096).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+
+
+#: A key being generated ahead of time (``prefetch_service_account_key``); used by the next bundle.
+_prefetched: Future[bytes] | None = None
+_prefetch_lock = threading.Lock()
+
+
+def prefetch_service_account_key() -> None:
+    """Start generating the next bundle's RSA-4096 key in a thread.
+
+    RSA-4096 generation takes 0.2–2 s (random prime search) and OpenSSL runs it without the GIL, so
+    ``new-cluster`` starts it as soon as it knows a new bundle will be needed and it overlaps the
+    validation and the template render. The key stays in this process's memory; one prefetch serves
+    one bundle. Calling it again while one is pending does nothing."""
+    global _prefetched
+    with _prefetch_lock:
+        if _prefetched is not None:
+            return
+        future: Future[bytes] = Future()
+        _prefetched = future
+
+    def run() -> None:
+        try:
+            future.set_result(_new_service_account_key())
+        except BaseException as exc:  # noqa: BLE001 - the bundle falls back to generating it inline
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="k8s-wizard-rsa-keygen", daemon=True).start()
+
+
+def _service_account_key() -> bytes:
+    global _prefetched
+    with _prefetch_lock:
+        future, _prefetched = _prefetched, None
+    if future is not None:
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - a failed prefetch is retried here, where errors surface
+            pass
+    return _new_service_account_key()
+
+
 def generate_bundle(*, now: dt.datetime | None = None) -> str:
     """A fresh bundle as YAML text: 2-space indent and key order as ``talhelper gensecret`` prints it.
 
@@ -129,9 +178,7 @@ def generate_bundle(*, now: dt.datetime | None = None) -> str:
     redrawn rather than quoted, so the text stays what go-yaml would print."""
     now = _utc(now)
     certs = {name: _ca(algo, org, now) for name, (algo, org) in CAS.items()}
-    sa_key = rsa.generate_private_key(public_exponent=65537, key_size=4096).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
+    sa_key = _service_account_key()
 
     lines = [
         "cluster:",
