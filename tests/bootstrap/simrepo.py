@@ -8,6 +8,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from tests.helpers.trees import APPS_HELMFILE, flux_sync
 from wizard.sample import answers_path
 from wizard.sops import CryptRule, encrypt
 
@@ -21,36 +22,6 @@ cniConfig: {{name: none}}
 nodes:
 {nodes}"""
 
-APPS = """helmDefaults:
-  cleanupOnFail: true
-  wait: true
-  waitForJobs: true
-releases:
-  - name: cilium
-    namespace: kube-system
-    chart: oci://ghcr.io/home-operations/charts-mirror/cilium
-    version: 1.18.5
-  - name: coredns
-    namespace: kube-system
-    chart: oci://ghcr.io/coredns/charts/coredns
-    version: 1.45.0
-    needs: [kube-system/cilium]
-  - name: spegel
-    namespace: kube-system
-    chart: oci://ghcr.io/spegel-org/helm-charts/spegel
-    version: 0.4.0
-    needs: [kube-system/coredns]
-  - name: cert-manager
-    namespace: cert-manager
-    chart: oci://quay.io/jetstack/charts/cert-manager
-    version: v1.19.2
-    needs: [kube-system/spegel]
-  - name: flux
-    namespace: flux-system
-    chart: oci://ghcr.io/fluxcd-community/charts/flux2
-    version: 2.17.0
-    needs: [cert-manager/cert-manager]
-"""
 
 CRDS = """helmDefaults:
   args: [--include-crds, --no-hooks]
@@ -61,33 +32,6 @@ releases:
     version: v1.19.2
 """
 
-SYNC = """---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: k8s-ops
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: ssh://git@github.com/monosense-io/k8s-ops.git
-  ref:
-    branch: {branch}
-  secretRef:
-    name: github-deploy-key
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 30m
-  path: ./clusters/apps/flux
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: k8s-ops
-"""
 
 CLUSTER_VARS = """apiVersion: v1
 kind: ConfigMap
@@ -142,13 +86,13 @@ def write_cluster(repo: Path, recipient: str, *, branch: str = "release", nodes:
     (c / "talos" / "talsecret.sops.yaml").write_text(
         encrypt(talsecret, [recipient], path="clusters/apps/talos/talsecret.sops.yaml"))
     (c / "flux" / "flux-system").mkdir(parents=True, exist_ok=True)
-    (c / "flux" / "flux-system" / "sync.yaml").write_text(SYNC.format(branch=branch))
+    (c / "flux" / "flux-system" / "sync.yaml").write_text(flux_sync(branch))
     (c / "flux" / "cluster-vars.yaml").write_text(CLUSTER_VARS)
     (c / "flux" / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cluster-vars.yaml\n")
     b = repo / "bootstrap" / "apps"
     (b / "helmfile.d").mkdir(parents=True, exist_ok=True)
-    (b / "helmfile.d" / "01-apps.yaml").write_text(APPS)
+    (b / "helmfile.d" / "01-apps.yaml").write_text(APPS_HELMFILE)
     (b / "helmfile.d" / "00-crds.yaml").write_text(CRDS)
     (b / "secrets.yaml.tpl").write_text(TPL)
     body = "".join(f"    {line}\n" for line in pem.splitlines())

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.trees import APPS_HELMFILE, GIT_URL, flux_sync  # noqa: F401 - re-exported to the sim tests
 from wizard.sim import init_state, install_shims, sim_env
 
 VIP = "10.25.13.10"
@@ -15,40 +16,7 @@ CPS = [f"10.25.13.1{i}" for i in (1, 2, 3)]
 WKS = [f"10.25.13.1{i}" for i in (4, 5, 6)]
 NODES = ([{"hostname": f"apps-cp-{i}", "address": ip, "role": "controlplane"} for i, ip in enumerate(CPS, 1)]
          + [{"hostname": f"apps-wk-{i}", "address": ip, "role": "worker"} for i, ip in enumerate(WKS, 1)])
-GIT_URL = "ssh://git@github.com/monosense-io/k8s-ops.git"
 
-APPS_HELMFILE = """\
-helmDefaults:
-  cleanupOnFail: true
-  wait: true
-  waitForJobs: true
-  timeout: 600
-releases:
-  - name: cilium
-    namespace: kube-system
-    chart: oci://ghcr.io/home-operations/charts-mirror/cilium
-    version: 1.18.5
-  - name: coredns
-    namespace: kube-system
-    chart: oci://ghcr.io/coredns/charts/coredns
-    version: 1.45.0
-    needs: [kube-system/cilium]
-  - name: spegel
-    namespace: kube-system
-    chart: oci://ghcr.io/spegel-org/helm-charts/spegel
-    version: 0.4.0
-    needs: [kube-system/coredns]
-  - name: cert-manager
-    namespace: cert-manager
-    chart: oci://quay.io/jetstack/charts/cert-manager
-    version: v1.19.2
-    needs: [kube-system/spegel]
-  - name: flux
-    namespace: flux-system
-    chart: oci://ghcr.io/fluxcd-community/charts/flux2
-    version: 2.17.2
-    needs: [cert-manager/cert-manager]
-"""
 
 CRDS_HELMFILE = """\
 helmDefaults:
@@ -64,33 +32,7 @@ releases:
     version: 24.0.1
 """
 
-FLUX_SYNC = f"""\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: k8s-ops
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: {GIT_URL}
-  ref:
-    branch: release
-  secretRef:
-    name: github-deploy-key
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 30m
-  path: ./clusters/apps/flux
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: k8s-ops
-"""
+FLUX_SYNC = flux_sync("release")
 
 SECRETS = """\
 apiVersion: v1
