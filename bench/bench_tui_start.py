@@ -6,7 +6,7 @@ reports twice: when the first frame (the Repository step, scanning) is painted, 
 step shows the scanned clusters. The parent measures from spawn to each report. Also prints which heavy
 modules (kubernetes, questionary, pydantic, ruamel.yaml, jinja2) were imported by then.
 
-Usage: .venv/bin/python bench/bench_tui_start.py [RUNS]
+Usage: .venv/bin/python bench/bench_tui_start.py [RUNS] [--answers]   (--answers: prefilled with the apps answers)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys, argparse
 sys.path.insert(0, {root!r})
 from screens.launch import build_app
 
-args = argparse.Namespace(answers=None, yes=False, repo={repo!r}, like=None, dry_run=False, force=False, plain=False)
+args = argparse.Namespace(answers={answers!r}, yes=False, repo={repo!r}, like=None, dry_run=False, force=False, plain=False)
 app = build_app(args, defer_scan=True)  # what `k8s-wizard new-cluster` does
 from screens.steps.repo import RepoStep, ScanningStep
 
@@ -54,9 +54,9 @@ app.run(headless=True, size=(100, 32))
 """
 
 
-def one_run(repo: Path) -> tuple[float, float, str, str]:
+def one_run(repo: Path, answers: str | None = None) -> tuple[float, float, str, str]:
     """Seconds from spawn to the first frame and to the Repository step with the repo scanned."""
-    code = CHILD.format(root=str(ROOT), repo=str(repo))
+    code = CHILD.format(root=str(ROOT), repo=str(repo), answers=answers)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stdout.readline()
@@ -72,13 +72,18 @@ def one_run(repo: Path) -> tuple[float, float, str, str]:
 def main() -> int:
     from tests.helpers.seed import make_seed_repo
 
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 5
+    answers = None
+    if "--answers" in sys.argv:  # the prefilled launch: `new-cluster --answers apps.answers.yaml`
+        from wizard.sample import answers_path
+
+        answers = str(answers_path("apps"))
     with tempfile.TemporaryDirectory() as tmp:
         repo = make_seed_repo(Path(tmp) / "k8s-ops")
-        one_run(repo)  # warm the OS file cache and .pyc files
+        one_run(repo, answers)  # warm the OS file cache and .pyc files
         firsts, fulls, heavy_first, heavy_full = [], [], set(), set()
         for _ in range(runs):
-            t1, t2, h1, h2 = one_run(repo)
+            t1, t2, h1, h2 = one_run(repo, answers)
             firsts.append(t1)
             fulls.append(t2)
             heavy_first.add(h1)

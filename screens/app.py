@@ -38,7 +38,8 @@ class WizardApp(NoLocalsOnCrash, App[int]):
     ]
 
     def __init__(self, session: Session | None, draft: Draft | None, *, start: str = "repo",
-                 root: Path | None = None, loader: Callable[[], tuple[Session, Draft]] | None = None) -> None:
+                 root: Path | None = None, loader: Callable[[], tuple[Session, Draft]] | None = None,
+                 answers_file: str | None = None) -> None:
         super().__init__()
         if session is None and (loader is None or root is None):
             raise ValueError("WizardApp needs a session and a draft, or a repo root and a loader")
@@ -47,6 +48,8 @@ class WizardApp(NoLocalsOnCrash, App[int]):
         self.start = start
         self.root = root if root is not None else session.repo
         self.loader = loader
+        #: The ``--answers`` file the loader reads (named on the scanning screen).
+        self.answers_file = answers_file
         #: What the operator asked for on the Done screen ("bootstrap" to start it after exit).
         self.then: str | None = None
         #: The FlowError that ended a deferred scan (``run_wizard`` prints it).
@@ -84,7 +87,7 @@ class WizardApp(NoLocalsOnCrash, App[int]):
         """Show the Repository step's scanning state, then run the loader in a thread once it is painted."""
         from screens.steps.repo import ScanningStep
 
-        scanning = ScanningStep(self.root)
+        scanning = ScanningStep(self.root, answers_file=self.answers_file)
         await self.push_screen(scanning)
         await scanning.painted.wait()
         try:

@@ -13,12 +13,13 @@ def _say(msg: str) -> None:
 def build_app(args: Any, *, defer_scan: bool = False):
     """The App for ``args`` (tests drive it with ``run_test``). Raises FlowError for a bad repo/answers.
 
-    ``defer_scan`` (what ``run_wizard`` uses when there is no answers file to check first): only the
-    repo root is found before the App starts; the scan runs after the first frame is painted.
-    Otherwise the scan runs in a thread while Textual is imported and the App starts scanned."""
+    ``defer_scan`` (what ``run_wizard`` uses): only the repo root is found before the App starts; the
+    scan and the ``--answers`` file are loaded after the first frame is painted, and a problem with
+    either ends the App with the message (``app.failure``). Otherwise they are loaded in a thread
+    while Textual is imported and the App starts with them."""
     import threading
 
-    if defer_scan and not getattr(args, "answers", None):
+    if defer_scan:
         from functools import partial
 
         from screens.flow import locate_repo, open_session
@@ -26,7 +27,9 @@ def build_app(args: Any, *, defer_scan: bool = False):
         root = locate_repo(args)
         from screens.app import WizardApp
 
-        return WizardApp(None, None, root=root, loader=partial(open_session, args, root))
+        answers = getattr(args, "answers", None)
+        return WizardApp(None, None, root=root, loader=partial(open_session, args, root),
+                         answers_file=str(answers) if answers else None)
 
     box: dict[str, Any] = {}
 

@@ -78,15 +78,18 @@ class ScanningStep(RepoStep):
     It is the wizard's first frame; ``painted`` is set once it is on screen, and the App then scans the
     repo in a thread and replaces this screen with the real Repository step."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, answers_file: str | None = None) -> None:
         super().__init__(None, Draft())  # type: ignore[arg-type]  # no session until the scan ends
         self.root = root
+        self.answers_file = answers_file
         self.painted = asyncio.Event()
 
     def compose_body(self) -> ComposeResult:
         yield Static(f"Repo: {self.root}", id="repo-path", markup=False)
         # A still line, not a LoadingIndicator: its animation would take the GIL from the scan thread.
         yield Static("Scanning clusters/, .sops.yaml, the age keys and git status…", id="scanning", markup=False)
+        if self.answers_file:
+            yield Static(f"Loading the answers from {self.answers_file}…", id="loading-answers", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#next").disabled = True

@@ -52,6 +52,25 @@ async def test_first_frame_is_the_repository_step_scanning_then_the_scan(answers
         await wait_until(pilot, lambda: type(app.screen).__name__ == "IdentityStep", what="Next after the scan")
 
 
+async def test_scanning_frame_names_the_answers_file(answers_repo):
+    from tests.helpers.seed import answers_path
+
+    app = build_app(wizard_args(answers_repo, answers=answers_path("apps")), defer_scan=True)
+    real, gate = app.loader, threading.Event()
+
+    def slow():
+        assert gate.wait(30)
+        return real()
+
+    app.loader = slow
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "Loading the answers from" in screen_text(app), what="the first frame")
+        assert "apps.answers.yaml" in screen_text(app)
+        gate.set()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RepoStep", what="the answers")
+        assert app.draft.name == "apps" and len(app.draft.nodes) == 6
+
+
 async def test_quit_while_scanning_writes_nothing(answers_repo):
     before = tree(answers_repo)
     app, gate = gated_app(answers_repo)

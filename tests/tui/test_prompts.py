@@ -131,11 +131,18 @@ def test_questionary_ask_uses_the_same_validator(monkeypatch):
         assert QuestionaryAsk().text("Cluster name", "", _validator(IDENTITY[0])) == "apps"
 
 
-def test_wizard_launch_reports_a_bad_answers_file(answers_repo, tmp_path, capsys):
+def test_wizard_launch_reports_a_bad_answers_file(answers_repo, tmp_path, capsys, monkeypatch):
+    """The TUI paints, loads the file after the first frame, closes, and the fix is printed (exit 2)."""
+    from textual.app import App
+
+    from screens.app import WizardApp
     from screens.launch import run_wizard
 
+    monkeypatch.setattr(WizardApp, "run", lambda self: App.run(self, headless=True, size=(100, 32)))
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: k8s-wizard/v1\nkind: ClusterAnswers\ncluster: {name: apps}\n")
+    before = tree(answers_repo)
     assert run_wizard(wizard_args(answers_repo, answers=bad)) == 2
     err = capsys.readouterr().err
     assert "cluster.id" in err and "required" in err and "Traceback" not in err
+    assert tree(answers_repo) == before

@@ -272,10 +272,10 @@ async def test_answers_file_prefills_every_field_and_ctrl_s_saves(answers_repo):
 
     copy = answers_repo.parent / "apps.answers.yaml"
     shutil.copyfile(answers_path("apps"), copy)
-    app = build_app(wizard_args(answers_repo, answers=copy))
-    assert app.draft.to_answers()[0] == load(copy)[0]
+    app = build_app(wizard_args(answers_repo, answers=copy), defer_scan=True)  # as run_wizard starts it
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "RepoStep", what="the answers file")
+        assert app.draft.to_answers()[0] == load(copy)[0]
         for expect in ("IdentityStep", "NetworkStep"):  # filled screens pass Next without typing
             await next_step(pilot, expect)
         app.jump("secrets")
