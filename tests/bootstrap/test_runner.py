@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import signal
-from pathlib import Path
 
 import pytest
 

@@ -119,7 +119,7 @@ async def cluster_vars(ctx: Context, run: RunFn) -> None:
     wrong = [f"{k}={data.get(k)!r} (answers: {v!r})" for k, v in expected_cluster_vars(ctx).items() if data.get(k) != v]
     if wrong:
         raise _fail("cluster-vars differ from the answers: " + "; ".join(wrong),
-                    f"re-render the cluster (`k8s-wizard new-cluster`), commit, push, then `flux reconcile ks flux-system`")
+                    "re-render the cluster (`k8s-wizard new-cluster`), commit, push, then `flux reconcile ks flux-system`")
     ctx.vars[_NOTE.format("cluster-vars")] = f"{len(data)} keys equal the answers"
 
 

@@ -25,7 +25,6 @@ def _logo(i: int) -> str:
 
 
 def _status(v: View) -> tuple[str, bool]:
-    st = v.st
     nodes = [n for n in v.nodes if v.reached(v.registered_at(n))]
     rels = [r for r in v.releases("cilium")]
     r = rels[0] if rels else None
@@ -114,8 +113,8 @@ def connectivity(call, a) -> int:
         ctx = f"admin@{st['cluster']}"
         ok = v.cni_at() is not None and all(v.reached(v.node_ready_at(n)) for n in v.nodes)
     if not ok:
-        raise Fail(f"\nError: Unable to run connectivity test: cilium is not ready in namespace kube-system "
-                   f"(run `cilium status --wait`)")
+        raise Fail("\nError: Unable to run connectivity test: cilium is not ready in namespace kube-system "
+                   "(run `cilium status --wait`)")
     total, actions, skipped = (12, 96, 4) if a.all("test") else (73, 588, 50)
     call.out("ℹ️  Monitor aggregation detected, will skip some flow validation steps")
     call.out(f"✨ [{ctx}] Creating namespace {ns} for connectivity check...")

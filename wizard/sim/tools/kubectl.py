@@ -153,7 +153,7 @@ def _raw(k: K, v: View, path: str) -> int:
         call.out(json.dumps({"major": "1", "minor": ver.split(".")[1], "gitVersion": ver, "platform": "linux/amd64"},
                             indent=2))
         return 0
-    raise Fail(f'Error from server (NotFound): the server could not find the requested resource')
+    raise Fail('Error from server (NotFound): the server could not find the requested resource')
 
 
 def _manifest_refs(k: K) -> list[tuple[str, str, str, str | None, str]]:
