@@ -40,8 +40,6 @@ def first_frame(self):
     self.call_after_refresh(lambda: print("painted", heavy(), flush=True))
 
 def populated(self, event=None):
-    if isinstance(self, ScanningStep):
-        return
     def done():
         print("populated", heavy(), flush=True)
         self.app.exit(0)

@@ -15,44 +15,18 @@ def build_app(args: Any, *, defer_scan: bool = False):
 
     ``defer_scan`` (what ``run_wizard`` uses): only the repo root is found before the App starts; the
     scan and the ``--answers`` file are loaded after the first frame is painted, and a problem with
-    either ends the App with the message (``app.failure``). Otherwise they are loaded in a thread
-    while Textual is imported and the App starts with them."""
-    import threading
+    either ends the App with the message (``app.failure``). Without it the App starts scanned."""
+    from functools import partial
 
-    if defer_scan:
-        from functools import partial
-
-        from screens.flow import locate_repo, open_session
-
-        root = locate_repo(args)
-        from screens.app import WizardApp
-
-        answers = getattr(args, "answers", None)
-        return WizardApp(None, None, root=root, loader=partial(open_session, args, root),
-                         answers_file=str(answers) if answers else None)
-
-    box: dict[str, Any] = {}
-
-    def load() -> None:
-        try:
-            from screens.flow import open_session
-
-            box["session"] = open_session(args)
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    loader = threading.Thread(target=load, name="k8s-wizard-scan", daemon=True)
-    loader.start()
     from screens.app import WizardApp
+    from screens.flow import locate_repo, open_session
 
-    loader.join()
-    if "error" in box:
-        raise box["error"]
-    session, draft = box["session"]
-    return WizardApp(session, draft)
-
-
-EXIT_CANCELLED = 130
+    root = locate_repo(args)
+    if not defer_scan:
+        return WizardApp(*open_session(args, root))
+    answers = getattr(args, "answers", None)
+    return WizardApp(None, None, root=root, loader=partial(open_session, args, root),
+                     answers_file=str(answers) if answers else None)
 
 
 def run_wizard(args: Any) -> int:
@@ -63,6 +37,8 @@ def run_wizard(args: Any) -> int:
     except FlowError as exc:
         _say(str(exc))
         return exc.exit_code
+    from screens.app import EXIT_CANCELLED
+
     rc = app.run()
     if app.failure is not None:
         _say(str(app.failure))
@@ -72,10 +48,10 @@ def run_wizard(args: Any) -> int:
     if s is None:  # quit while the repo was being scanned
         _say("cancelled: no changes were made to the repo")
         return EXIT_CANCELLED
-    if code == 130 or (code == 0 and not s.outcome):
+    if code == EXIT_CANCELLED or (code == 0 and not s.outcome):
         _say("cancelled: no changes were made to the repo" if s.outcome != "saved"
              else f"cancelled; only the answers were saved to {s.answers_saved}")
-        return 130 if code == 130 else code
+        return code
     if s.outcome == "written":
         _say(f"wrote {len(s.written)} file(s); next: commit and push, then k8s-wizard bootstrap {app.draft.name}")
     elif s.outcome == "saved":

@@ -40,7 +40,9 @@ CAS: dict[str, tuple[str, str | None]] = {
     "k8saggregator": ("ecdsa", None),
     "os": ("ed25519", "talos"),
 }
-_ACCEPTED_KEY_LABELS = ("EC PRIVATE KEY", "RSA PRIVATE KEY", "ED25519 PRIVATE KEY", "PRIVATE KEY")
+#: Talos writes its Ed25519 keys as PKCS#8 under this non-standard PEM label.
+_ED25519_LABEL = "ED25519 PRIVATE KEY"
+_ACCEPTED_KEY_LABELS = ("EC PRIVATE KEY", "RSA PRIVATE KEY", _ED25519_LABEL, "PRIVATE KEY")
 _EKU = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
 
 
@@ -74,7 +76,7 @@ def _ed25519_pem(key: ed25519.Ed25519PrivateKey) -> bytes:
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     body = base64.b64encode(der).decode("ascii")
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return ("-----BEGIN ED25519 PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END ED25519 PRIVATE KEY-----\n").encode()
+    return (f"-----BEGIN {_ED25519_LABEL}-----\n" + "\n".join(lines) + f"\n-----END {_ED25519_LABEL}-----\n").encode()
 
 
 def _ca(algo: str, org: str | None, now: dt.datetime) -> tuple[bytes, bytes]:
@@ -222,8 +224,8 @@ def load_key_pem(pem: bytes) -> Any:
     label = first.removeprefix("-----BEGIN ").removesuffix("-----")
     if not first.startswith("-----BEGIN ") or label not in _ACCEPTED_KEY_LABELS:
         raise ValueError(f"PEM label {label[:40]!r} is not one of {', '.join(_ACCEPTED_KEY_LABELS)}")
-    if label == "ED25519 PRIVATE KEY":
-        pem = pem.replace(b"ED25519 PRIVATE KEY", b"PRIVATE KEY")
+    if label == _ED25519_LABEL:
+        pem = pem.replace(_ED25519_LABEL.encode(), b"PRIVATE KEY")
     # OpenSSL's RSA check proves p and q prime (0.3 s for 4096 bits); damage shows up as broken
     # arithmetic, which the cheap consistency check below catches.
     key = serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=True)

@@ -72,11 +72,14 @@ versions, bonding, MTU and nameservers so you only type what differs (name, id, 
         return scratch_draft(self.session) if choice == "scratch" else like_draft(self.session, choice)
 
 
-class ScanningStep(RepoStep):
+class ScanningStep(StepScreen):
     """The Repository step before the scan has finished: the repo path and a loading line.
 
     It is the wizard's first frame; ``painted`` is set once it is on screen, and the App then scans the
     repo in a thread and replaces this screen with the real Repository step."""
+
+    STEP = "repo"
+    HELP = RepoStep.HELP
 
     def __init__(self, root: Path, *, answers_file: str | None = None) -> None:
         super().__init__(None, Draft())  # type: ignore[arg-type]  # no session until the scan ends
